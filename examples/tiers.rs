@@ -1,0 +1,247 @@
+//! A sentiment classifier's tests, one or more per tier, and a `main` that lists them by tier.
+//!
+//! ```text
+//! cargo run --example tiers                      # the registry of this binary, grouped by tier
+//! cargo test --example tiers                     # unit + integration run; the rest are ignored
+//! ML_TEST_TIERS=all cargo test --example tiers   # every tier runs
+//! ```
+
+// `cargo run` builds this without the test harness: the test fns are compiled out, their
+// registry entries stay (that is what `main` lists), and the helpers only they use are unused.
+#![cfg_attr(not(test), allow(dead_code, unused_imports))]
+
+use ml_test::prelude::*;
+
+/// The code under test: a bag-of-words logistic-regression sentiment model.
+mod sentiment {
+    use ml_test::rand::Rng;
+
+    pub const VOCAB: [&str; 6] = ["good", "great", "love", "bad", "awful", "hate"];
+
+    /// Lowercases, strips punctuation, splits on whitespace.
+    pub fn tokenize(text: &str) -> Vec<String> {
+        text.split_whitespace()
+            .map(|word| {
+                word.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+            })
+            .filter(|word| !word.is_empty())
+            .collect()
+    }
+
+    /// Word counts over the fixed vocabulary.
+    pub fn featurize(text: &str) -> [f64; 6] {
+        let mut counts = [0.0; 6];
+        for token in tokenize(text) {
+            if let Some(i) = VOCAB.iter().position(|v| *v == token) {
+                counts[i] += 1.0;
+            }
+        }
+        counts
+    }
+
+    pub struct Model {
+        pub weights: [f64; 6],
+        pub bias: f64,
+    }
+
+    impl Model {
+        pub fn predict(&self, features: &[f64; 6]) -> f64 {
+            let z: f64 = self
+                .weights
+                .iter()
+                .zip(features)
+                .map(|(w, x)| w * x)
+                .sum::<f64>()
+                + self.bias;
+            1.0 / (1.0 + (-z).exp())
+        }
+
+        /// Plain SGD on the log loss.
+        pub fn fit(data: &[([f64; 6], f64)], epochs: usize, lr: f64) -> Model {
+            let mut model = Model {
+                weights: [0.0; 6],
+                bias: 0.0,
+            };
+            for _ in 0..epochs {
+                for (x, y) in data {
+                    let err = model.predict(x) - y;
+                    for (w, xi) in model.weights.iter_mut().zip(x) {
+                        *w -= lr * err * xi;
+                    }
+                    model.bias -= lr * err;
+                }
+            }
+            model
+        }
+    }
+
+    /// Reviews of 1-3 words drawn from the vocabulary, labelled by which half they lean to.
+    pub fn synthetic_reviews(rng: &mut impl Rng, n: usize) -> Vec<(String, f64)> {
+        (0..n)
+            .map(|_| {
+                let positive = rng.random_bool(0.5);
+                let words: Vec<&str> = (0..rng.random_range(1..=3))
+                    .map(|_| {
+                        let offset = if positive { 0 } else { 3 };
+                        VOCAB[offset + rng.random_range(0..3)]
+                    })
+                    .collect();
+                (words.join(" "), if positive { 1.0 } else { 0.0 })
+            })
+            .collect()
+    }
+}
+
+use sentiment::*;
+
+#[ml_test]
+fn tokenizer_lowercases_and_strips_punctuation() {
+    assert_eq!(
+        tokenize("Great movie, LOVE it!"),
+        ["great", "movie", "love", "it"]
+    );
+}
+
+#[ml_test]
+fn featurize_counts_vocabulary_words_only() {
+    assert_eq!(
+        featurize("good good awful popcorn"),
+        [2.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    );
+}
+
+#[ml_test(integration)]
+fn text_to_prediction_pipeline_with_fixed_weights() {
+    let model = Model {
+        weights: [1.0, 1.0, 1.0, -1.0, -1.0, -1.0],
+        bias: 0.0,
+    };
+    assert!(model.predict(&featurize("I love it, great")) > 0.8);
+    assert!(model.predict(&featurize("awful, I hate it")) < 0.2);
+    assert_eq!(model.predict(&featurize("no opinion")), 0.5);
+}
+
+#[ml_test(slow, seed = 11, timeout = "2m")]
+fn training_on_synthetic_reviews_reaches_high_accuracy() {
+    let mut rng = ml_test::rng();
+    let data: Vec<([f64; 6], f64)> = synthetic_reviews(&mut rng, 400)
+        .iter()
+        .map(|(text, label)| (featurize(text), *label))
+        .collect();
+    let (train, held_out) = data.split_at(300);
+    let model = Model::fit(train, 20, 0.1);
+    let correct = held_out
+        .iter()
+        .filter(|(x, y)| (model.predict(x) > 0.5) == (*y == 1.0))
+        .count();
+    assert!(correct >= 97, "held-out accuracy {correct}/100");
+}
+
+/// A mixed-precision check of the kind that belongs on an accelerator: the f32 inference path
+/// must agree with the f64 reference. This machine-independent version runs the f32 path on the
+/// CPU; on a GPU runner it is where the device kernel would be compared.
+#[ml_test(gpu, seed = 3)]
+fn f32_inference_matches_the_f64_reference() {
+    let mut rng = ml_test::rng();
+    let model = Model::fit(
+        &synthetic_reviews(&mut rng, 200)
+            .iter()
+            .map(|(t, y)| (featurize(t), *y))
+            .collect::<Vec<_>>(),
+        5,
+        0.1,
+    );
+    for (text, _) in synthetic_reviews(&mut rng, 50) {
+        let x = featurize(&text);
+        let z32: f32 = model
+            .weights
+            .iter()
+            .zip(&x)
+            .map(|(w, x)| (*w as f32) * (*x as f32))
+            .sum::<f32>()
+            + model.bias as f32;
+        let p32 = 1.0 / (1.0 + (-z32).exp());
+        assert!(
+            (f64::from(p32) - model.predict(&x)).abs() < 1e-5,
+            "`{text}`: {p32} vs {}",
+            model.predict(&x)
+        );
+    }
+}
+
+/// A post-deployment smoke check: the service at `ML_TEST_SERVICE_ADDR` (host:port) answers its
+/// health endpoint. Without the variable, a stand-in service is started on loopback so the
+/// check itself is exercised.
+#[ml_test(e2e, timeout = "30s")]
+fn deployed_service_reports_healthy() {
+    use std::io::{Read, Write};
+    let addr = std::env::var("ML_TEST_SERVICE_ADDR").unwrap_or_else(|_| stand_in_service());
+    let mut stream =
+        std::net::TcpStream::connect(&addr).unwrap_or_else(|e| panic!("cannot reach {addr}: {e}"));
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: service\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with("{\"status\":\"ok\"}"), "{response}");
+}
+
+fn stand_in_service() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        let mut request = [0u8; 1024];
+        let n = client.read(&mut request).unwrap();
+        let ok = request[..n].starts_with(b"GET /health ");
+        let (status, body) = if ok {
+            ("200 OK", "{\"status\":\"ok\"}")
+        } else {
+            ("404 Not Found", "")
+        };
+        let _ = write!(
+            client,
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+    });
+    addr
+}
+
+/// Prints the tests of this binary grouped by tier, with what this build does with them.
+fn main() {
+    for (tier, tests) in ml_test::registry_by_tier() {
+        println!(
+            "{tier} ({} test{})",
+            tests.len(),
+            if tests.len() == 1 { "" } else { "s" }
+        );
+        for test in tests {
+            let status = match test.ignored {
+                None => "runs".to_owned(),
+                Some(reason) => format!("ignored: {reason}"),
+            };
+            let mut options = Vec::new();
+            if let Some(seed) = test.seed {
+                options.push(format!("seed = {seed}"));
+            }
+            if let Some((timeout, _)) = test.timeout {
+                options.push(format!("timeout = {timeout:?}"));
+            }
+            let options = if options.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", options.join(", "))
+            };
+            println!(
+                "  {}{options}  [{}:{}]\n    {status}",
+                test.name(),
+                test.file,
+                test.line
+            );
+        }
+    }
+}

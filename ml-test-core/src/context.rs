@@ -1,0 +1,380 @@
+//! The running test's context: which test, which tier, which seed.
+//!
+//! The code that `#[ml_test]` generates starts a [`TestRun`] when the test begins. The run sets a
+//! thread-local [`TestContext`] and restores the previous one when it ends, whether the test
+//! returns or panics. Framework code (the RNG, the loader seam, reports) reads it through
+//! [`current`].
+//!
+//! The context belongs to the test's thread. A thread the test spawns starts without it; carry
+//! it over explicitly:
+//!
+//! ```
+//! # use ml_test_core::context;
+//! # fn demo() {
+//! let ctx = context::current().expect("inside an #[ml_test] test");
+//! std::thread::spawn(move || {
+//!     let _entered = ctx.enter();
+//!     // here `ml_test::rng()` and everything else that reads the context works
+//! })
+//! .join()
+//! .unwrap();
+//! # }
+//! ```
+
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::outcome::TestReturn;
+use crate::{TestEntry, Tier};
+
+/// The environment variable that replaces every test's seed, to replay or vary a run.
+pub const SEED_VAR: &str = "ML_TEST_SEED";
+
+/// Where a test's seed came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedSource {
+    /// `#[ml_test(seed = N)]`.
+    Attribute,
+    /// Derived from the test's libtest name, so every run of the test repeats.
+    TestName,
+    /// The `ML_TEST_SEED` environment variable, which wins over both.
+    Environment,
+}
+
+impl fmt::Display for SeedSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SeedSource::Attribute => "from the attribute's `seed`",
+            SeedSource::TestName => "derived from the test name",
+            SeedSource::Environment => "from ML_TEST_SEED",
+        })
+    }
+}
+
+struct ActiveTest {
+    entry: &'static TestEntry,
+    seed: u64,
+    seed_source: SeedSource,
+    /// How many generators `rng()` has handed out in this test, across the threads it carried
+    /// the context to: the n-th gets its own stream.
+    rng_draws: AtomicU64,
+}
+
+/// The context of one running test. Cheap to clone; clones share the RNG stream counter.
+#[derive(Clone)]
+pub struct TestContext(Arc<ActiveTest>);
+
+impl fmt::Debug for TestContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestContext")
+            .field("name", &self.name())
+            .field("tier", &self.tier())
+            .field("seed", &self.seed())
+            .finish()
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<TestContext>> = const { RefCell::new(None) };
+}
+
+/// The context of the test running on this thread, if any.
+pub fn current() -> Option<TestContext> {
+    CURRENT.with(|current| current.borrow().clone())
+}
+
+impl TestContext {
+    /// A context for `entry`, with its seed resolved from `ML_TEST_SEED`, the attribute or the
+    /// test's name, in that order.
+    ///
+    /// # Panics
+    /// If `ML_TEST_SEED` is set to something that is not a seed.
+    pub fn for_test(entry: &'static TestEntry) -> TestContext {
+        let from_env = std::env::var(SEED_VAR)
+            .ok()
+            .and_then(|value| parse_seed_var(&value).unwrap_or_else(|message| panic!("{message}")));
+        let (seed, seed_source) = match (from_env, entry.seed) {
+            (Some(seed), _) => (seed, SeedSource::Environment),
+            (None, Some(seed)) => (seed, SeedSource::Attribute),
+            (None, None) => (seed_from_name(entry.name()), SeedSource::TestName),
+        };
+        TestContext(Arc::new(ActiveTest {
+            entry,
+            seed,
+            seed_source,
+            rng_draws: AtomicU64::new(0),
+        }))
+    }
+
+    /// The test's libtest name (`module::test_fn`).
+    pub fn name(&self) -> &'static str {
+        self.0.entry.name()
+    }
+
+    /// The test's tier.
+    pub fn tier(&self) -> Tier {
+        self.0.entry.tier
+    }
+
+    /// The test's seed: `ML_TEST_SEED` if set, else the attribute's `seed`, else one derived
+    /// from the test's name.
+    pub fn seed(&self) -> u64 {
+        self.0.seed
+    }
+
+    /// Where [`seed`](Self::seed) came from.
+    pub fn seed_source(&self) -> SeedSource {
+        self.0.seed_source
+    }
+
+    /// The test's registry entry.
+    pub fn entry(&self) -> &'static TestEntry {
+        self.0.entry
+    }
+
+    /// Makes this the current context of the calling thread until the guard drops; then the
+    /// thread's previous context (usually none) is restored. This is how a thread the test spawns
+    /// carries the test's context over.
+    pub fn enter(&self) -> ContextGuard {
+        let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
+        ContextGuard {
+            previous,
+            _not_send: PhantomData,
+        }
+    }
+
+    fn next_rng(&self) -> StdRng {
+        let draw = self.0.rng_draws.fetch_add(1, Ordering::Relaxed);
+        StdRng::seed_from_u64(stream_seed(self.0.seed, draw))
+    }
+
+    /// The note printed when the test fails: the seed and the command that replays it.
+    pub fn rerun_hint(&self) -> String {
+        let entry = self.0.entry;
+        let include_ignored = if entry.selected() {
+            ""
+        } else {
+            " --include-ignored"
+        };
+        format!(
+            "ml-test: `{name}` (tier {tier}) failed with seed {seed} ({source}); rerun it with that seed:\n    \
+             {SEED_VAR}={seed} cargo test -- --exact {name}{include_ignored}",
+            name = entry.name(),
+            tier = entry.tier,
+            seed = self.0.seed,
+            source = self.0.seed_source,
+        )
+    }
+}
+
+/// Restores the thread's previous context when dropped. Not `Send`: it restores the thread it
+/// was made on.
+#[must_use = "the context is left again when the guard drops"]
+pub struct ContextGuard {
+    previous: Option<TestContext>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for ContextGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        // `try_with`: during thread teardown the slot may be gone; nothing is left to restore.
+        let _ = CURRENT.try_with(|current| current.replace(previous));
+    }
+}
+
+/// One test's run on its thread: enters the context, and on a failure (a panic, or a returned
+/// error or failing exit code) prints the seed and the command that replays it.
+#[must_use = "the test's context ends when the run drops"]
+pub struct TestRun {
+    context: TestContext,
+    reported: bool,
+    _entered: ContextGuard,
+}
+
+impl TestRun {
+    /// Starts the run of `entry` on this thread.
+    ///
+    /// # Panics
+    /// If `ML_TEST_SEED` holds no seed, or if the test's tier is not selected yet libtest ran it
+    /// without `--ignored`/`--include-ignored`: that happens only when `#[test]` was written above
+    /// `#[ml_test]`, where libtest never sees the tier's `#[ignore]`.
+    pub fn start(entry: &'static TestEntry) -> TestRun {
+        check_ignore_was_seen(entry);
+        TestRun::start_with(TestContext::for_test(entry))
+    }
+
+    /// Starts a run with a context made elsewhere (the timeout path builds it before spawning).
+    pub fn start_with(context: TestContext) -> TestRun {
+        let entered = context.enter();
+        TestRun {
+            context,
+            reported: false,
+            _entered: entered,
+        }
+    }
+
+    /// The run's context.
+    pub fn context(&self) -> &TestContext {
+        &self.context
+    }
+
+    /// Ends the run with the test's return value, reporting the seed if it is a failure.
+    pub fn finish<R: TestReturn>(mut self, returned: R) -> R {
+        if returned.failure().is_some() {
+            self.report();
+        }
+        returned
+    }
+
+    fn report(&mut self) {
+        if !self.reported {
+            self.reported = true;
+            eprintln!("{}", self.context.rerun_hint());
+        }
+    }
+}
+
+impl Drop for TestRun {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.report();
+        }
+    }
+}
+
+/// A tier that is not selected carries `#[ignore]`, so libtest only runs it when asked to run
+/// ignored tests. Running without that request means libtest never saw the `#[ignore]`.
+fn check_ignore_was_seen(entry: &TestEntry) {
+    let Some(reason) = entry.ignored else { return };
+    let asked_for_ignored =
+        std::env::args().any(|arg| arg == "--ignored" || arg == "--include-ignored");
+    if !asked_for_ignored {
+        panic!(
+            "`{name}` is in tier `{tier}`, which is not selected ({reason}), yet it ran: libtest did not \
+             see its #[ignore]. That happens when `#[test]` is written above `#[ml_test]`. \
+             Remove the `#[test]` (#[ml_test] adds it) or move it below `#[ml_test]`.",
+            name = entry.name(),
+            tier = entry.tier,
+        );
+    }
+}
+
+/// A panic-free parse of `ML_TEST_SEED`: `Ok(None)` when blank, the seed when it is a decimal or
+/// `0x`-prefixed hexadecimal u64, else a message that names the variable and the valid values.
+pub fn parse_seed_var(value: &str) -> Result<Option<u64>, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    let parsed = match trimmed
+        .strip_prefix("0x")
+        .or_else(|| trimmed.strip_prefix("0X"))
+    {
+        Some(hex) => u64::from_str_radix(&hex.replace('_', ""), 16),
+        None => trimmed.replace('_', "").parse::<u64>(),
+    };
+    parsed.map(Some).map_err(|_| {
+        format!(
+            "{SEED_VAR}={value:?} is not a seed: expected an unsigned 64-bit integer, decimal or \
+             0x-prefixed hexadecimal (e.g. {SEED_VAR}=42 or {SEED_VAR}=0x2a), or unset it to use \
+             each test's own seed"
+        )
+    })
+}
+
+/// FNV-1a over the test name: stable across Rust releases and platforms (unlike `DefaultHasher`),
+/// so a test's derived seed never changes unless its name does.
+pub fn seed_from_name(name: &str) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    name.bytes().fold(OFFSET, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
+/// The seed of the `draw`-th generator of a test. The first is the test's seed itself, so
+/// `StdRng::seed_from_u64(seed)` replays it outside the framework; later ones are decorrelated
+/// with splitmix64.
+fn stream_seed(seed: u64, draw: u64) -> u64 {
+    if draw == 0 {
+        return seed;
+    }
+    let mut z = seed ^ draw.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A random generator seeded from the running test's seed, so the test repeats run after run.
+///
+/// Each call returns a new generator with its own stream: the first is
+/// `StdRng::seed_from_u64(seed)`, the n-th is derived from the seed and n. Calls on threads that
+/// carried the context over ([`TestContext::enter`]) count in the same sequence.
+///
+/// # Panics
+/// Outside a test run by ml-test (a plain `#[test]`, or a thread that did not carry the context
+/// over); the message says how to fix it.
+pub fn rng() -> StdRng {
+    match current() {
+        Some(context) => context.next_rng(),
+        None => panic!(
+            "ml_test::rng() was called outside an ml-test test, so there is no test seed to use. \
+             Annotate the test with #[ml_test]; in a thread the test spawned, carry the context \
+             over with `let ctx = ml_test::context::current()` before spawning and \
+             `let _entered = ctx.enter();` inside the thread; elsewhere seed a generator \
+             yourself with StdRng::seed_from_u64(..)."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_var_accepts_decimal_hex_and_blank() {
+        assert_eq!(parse_seed_var("42"), Ok(Some(42)));
+        assert_eq!(parse_seed_var(" 0x2A "), Ok(Some(42)));
+        assert_eq!(parse_seed_var("1_000"), Ok(Some(1000)));
+        assert_eq!(parse_seed_var(""), Ok(None));
+        assert_eq!(parse_seed_var(&u64::MAX.to_string()), Ok(Some(u64::MAX)));
+    }
+
+    #[test]
+    fn bad_seed_var_names_the_variable_and_the_valid_values() {
+        let message = parse_seed_var("abc").unwrap_err();
+        assert!(
+            message.starts_with("ML_TEST_SEED=\"abc\" is not a seed"),
+            "{message}"
+        );
+        assert!(
+            message.contains("decimal or 0x-prefixed hexadecimal"),
+            "{message}"
+        );
+        assert!(parse_seed_var("-1").is_err());
+        assert!(parse_seed_var("18446744073709551616").is_err()); // u64::MAX + 1
+    }
+
+    #[test]
+    fn name_seeds_are_stable_and_distinct() {
+        // Pinned: a change here changes every derived seed users may have written down.
+        assert_eq!(seed_from_name(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(seed_from_name("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_ne!(seed_from_name("tests::a"), seed_from_name("tests::b"));
+    }
+
+    #[test]
+    fn streams_start_at_the_seed_and_then_differ() {
+        assert_eq!(stream_seed(7, 0), 7);
+        let later: std::collections::HashSet<u64> = (1..100).map(|n| stream_seed(7, n)).collect();
+        assert_eq!(later.len(), 99);
+        assert!(!later.contains(&7));
+    }
+}

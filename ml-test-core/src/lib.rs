@@ -1,0 +1,28 @@
+//! Runtime of [ml-test](https://docs.rs/ml-test): test tiers, the test registry and the running
+//! test's context.
+//!
+//! Users depend on the `ml-test` crate, which re-exports what is public here; the code that its
+//! attributes generate reaches this crate through `ml_test::__private`.
+
+pub mod context;
+mod outcome;
+pub mod registry;
+mod runner;
+mod tier;
+
+pub use context::{TestContext, rng};
+pub use outcome::TestReturn;
+pub use registry::{TestEntry, TestKind, registry, registry_by_tier};
+pub use tier::{Tier, UnknownTier};
+
+pub use rand;
+
+/// Used by generated code; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::context::TestRun;
+    pub use crate::runner::{run, run_async, run_with_timeout};
+    pub use crate::{TestEntry, TestKind, Tier};
+    pub use ::core::time::Duration;
+    pub use inventory;
+}

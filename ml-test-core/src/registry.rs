@@ -1,0 +1,110 @@
+//! The registry of every test that ml-test's attributes generated in this binary.
+//!
+//! Each `#[ml_test]` submits one [`TestEntry`] through `inventory`. The submission sits beside
+//! the test function rather than inside it, so it exists in every build of the crate: a tool
+//! (a listing by tier, a CI manifest) can read the registry from a plain `cargo run` without
+//! running the test harness.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::Tier;
+
+/// What generated a test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TestKind {
+    /// A function annotated with `#[ml_test]`.
+    Test,
+}
+
+/// One registered test: its libtest name, tier, options and where it is written.
+#[derive(Debug)]
+pub struct TestEntry {
+    /// `module_path!()` of the test followed by `::` and the fn name, e.g. `my_crate::api::predicts`.
+    #[doc(hidden)]
+    pub path: &'static str,
+    /// The tier from the attribute (`unit` when none was given).
+    pub tier: Tier,
+    /// `seed = N` from the attribute.
+    pub seed: Option<u64>,
+    /// `timeout = "30s"` from the attribute, as written and as a duration.
+    pub timeout: Option<(&'static str, Duration)>,
+    /// Why libtest ignores the test in this build (its tier is not selected), if it does.
+    pub ignored: Option<&'static str>,
+    /// The source file of the test function.
+    pub file: &'static str,
+    /// The line of the test function's attribute.
+    pub line: u32,
+    /// What generated the test.
+    pub kind: TestKind,
+}
+
+impl TestEntry {
+    /// The test's libtest name, as `cargo test -- --list` prints it and `--exact` accepts it:
+    /// the module path without the crate name, then the fn name.
+    pub fn name(&self) -> &'static str {
+        match self.path.split_once("::") {
+            Some((_crate, rest)) => rest,
+            None => self.path,
+        }
+    }
+
+    /// Whether the test's tier is selected in this build (see `ML_TEST_TIERS`).
+    pub fn selected(&self) -> bool {
+        self.ignored.is_none()
+    }
+}
+
+inventory::collect!(TestEntry);
+
+/// Every registered test of this binary, sorted by libtest name.
+///
+/// ```
+/// for test in ml_test_core::registry() {
+///     println!("{} [{}] {}:{}", test.name(), test.tier, test.file, test.line);
+/// }
+/// ```
+pub fn registry() -> Vec<&'static TestEntry> {
+    let mut tests: Vec<&'static TestEntry> = inventory::iter::<TestEntry>.into_iter().collect();
+    tests.sort_by_key(|t| t.name());
+    tests
+}
+
+/// The registered tests grouped by tier (cheapest tier first, names sorted within a tier).
+/// Tiers without tests are left out.
+pub fn registry_by_tier() -> BTreeMap<Tier, Vec<&'static TestEntry>> {
+    let mut groups: BTreeMap<Tier, Vec<&'static TestEntry>> = BTreeMap::new();
+    for test in registry() {
+        groups.entry(test.tier).or_default().push(test);
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &'static str) -> TestEntry {
+        TestEntry {
+            path,
+            tier: Tier::Unit,
+            seed: None,
+            timeout: None,
+            ignored: None,
+            file: file!(),
+            line: line!(),
+            kind: TestKind::Test,
+        }
+    }
+
+    #[test]
+    fn libtest_name_drops_the_crate_segment() {
+        assert_eq!(
+            entry("my_crate::api::tests::predicts").name(),
+            "api::tests::predicts"
+        );
+        // An integration-test file's root module is the crate itself.
+        assert_eq!(entry("tiers::predicts").name(), "predicts");
+    }
+}

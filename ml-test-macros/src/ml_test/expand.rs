@@ -1,0 +1,151 @@
+//! The expansion of `#[ml_test]`: the user's fn stays a libtest test with its own name; its body
+//! runs inside the test context; a registry entry is submitted beside it.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::{ItemFn, ReturnType};
+
+use super::attr::{self, TestArgs};
+use crate::diag::Errors;
+use crate::test_fn;
+use crate::tiers::{self, TIERS_VAR, TierSelection};
+
+/// Entry point: reads `ML_TEST_TIERS` and expands.
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_with(args, item, TierSelection::from_env())
+}
+
+pub(crate) fn expand_with(
+    args: TokenStream,
+    item: TokenStream,
+    selection: Result<TierSelection, String>,
+) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = attr::parse(args, &mut errors);
+    let function = test_fn::parse(item.clone(), "ml_test", &mut errors);
+    if let Some(function) = &function {
+        test_fn::check_signature(function, "ml_test", &mut errors);
+    }
+    let selection = selection
+        .map_err(|message| errors.at(Span::call_site(), message))
+        .ok();
+    match (function, selection) {
+        (Some(function), Some(selection)) if errors.is_empty() => {
+            generate(&args, function, &selection)
+        }
+        // On any error the item is emitted as written, so the rest of the crate still
+        // type-checks and the editor keeps working; the errors point at the tokens.
+        _ => {
+            let errors = errors.to_compile_errors();
+            let tracking = track_tiers_var();
+            quote! { #errors #tracking #[allow(dead_code)] #item }
+        }
+    }
+}
+
+/// Makes rustc record `ML_TEST_TIERS` in the crate's dep-info, so cargo rebuilds the test crate
+/// when the variable changes (proc macros cannot declare that themselves on stable).
+fn track_tiers_var() -> TokenStream {
+    quote! {
+        const _: ::core::option::Option<&str> = ::core::option_env!(#TIERS_VAR);
+    }
+}
+
+fn generate(args: &TestArgs, function: ItemFn, selection: &TierSelection) -> TokenStream {
+    let ItemFn {
+        attrs,
+        vis,
+        mut sig,
+        block,
+    } = function;
+    let tier = args.tier();
+    let ignore_reason = selection.ignore_reason(tier);
+
+    let test_attr =
+        (!test_fn::has_test_attribute(&attrs)).then(|| quote!(#[::core::prelude::v1::test]));
+    let ignore_attr = ignore_reason
+        .as_ref()
+        .filter(|_| !test_fn::has_ignore_attribute(&attrs))
+        .map(|reason| quote!(#[ignore = #reason]));
+
+    let entry = entry_tokens(args, &sig.ident, ignore_reason.as_deref());
+    let entry_ident = format_ident!("__ML_TEST_ENTRY", span = Span::mixed_site());
+    let body_ident = format_ident!("__ml_test_body", span = Span::mixed_site());
+    let output = sig.output.to_token_stream();
+    let is_async = sig.asyncness.is_some();
+
+    // The user's body becomes a nested fn with the same return type, so `return` and `?` keep
+    // their meaning, and the runner can call it (or move it to a timeout thread).
+    let (inner, call) = if is_async {
+        (
+            quote!(async fn #body_ident() #output #block),
+            quote!(::ml_test::__private::run_async(&#entry_ident, #body_ident()).await),
+        )
+    } else if args.timeout.is_some() {
+        // The body runs on a worker thread and its result is reported from there, so the test
+        // itself returns `()`.
+        sig.output = ReturnType::Default;
+        (
+            quote!(fn #body_ident() #output #block),
+            quote!(::ml_test::__private::run_with_timeout(&#entry_ident, #body_ident)),
+        )
+    } else {
+        (
+            quote!(fn #body_ident() #output #block),
+            quote!(::ml_test::__private::run(&#entry_ident, #body_ident)),
+        )
+    };
+    let tracking = track_tiers_var();
+
+    quote! {
+        #(#attrs)*
+        #test_attr
+        #ignore_attr
+        #vis #sig {
+            static #entry_ident: ::ml_test::__private::TestEntry = #entry;
+            #inner
+            #call
+        }
+
+        const _: () = {
+            #tracking
+            ::ml_test::__private::inventory::submit! { #entry }
+        };
+    }
+}
+
+/// The `TestEntry` literal, written once per place it is needed (the fn's static and the
+/// registry submission).
+fn entry_tokens(args: &TestArgs, name: &syn::Ident, ignore_reason: Option<&str>) -> TokenStream {
+    let path = format!("::{name}");
+    let tier = tiers::variant(args.tier());
+    let seed = match args.seed {
+        Some(seed) => quote!(::core::option::Option::Some(#seed)),
+        None => quote!(::core::option::Option::None),
+    };
+    let timeout = match &args.timeout {
+        Some((written, duration)) => {
+            let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+            quote!(::core::option::Option::Some((#written, ::ml_test::__private::Duration::from_nanos(#nanos))))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let ignored = match ignore_reason {
+        Some(reason) => quote!(::core::option::Option::Some(#reason)),
+        None => quote!(::core::option::Option::None),
+    };
+    // `line!()` spanned at the fn name reports the line of the fn, not of the attribute.
+    let line = quote_spanned!(name.span()=> ::core::line!());
+    quote! {
+        ::ml_test::__private::TestEntry {
+            path: ::core::concat!(::core::module_path!(), #path),
+            tier: ::ml_test::__private::Tier::#tier,
+            seed: #seed,
+            timeout: #timeout,
+            ignored: #ignored,
+            file: ::core::file!(),
+            line: #line,
+            kind: ::ml_test::__private::TestKind::Test,
+        }
+    }
+}

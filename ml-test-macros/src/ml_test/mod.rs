@@ -1,0 +1,6 @@
+//! `#[ml_test(tier, seed = N, timeout = "30s")]`: parse the arguments, check the fn, expand.
+
+mod attr;
+mod expand;
+
+pub(crate) use expand::expand;

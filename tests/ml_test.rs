@@ -1,0 +1,298 @@
+//! Behaviour of `#[ml_test]` in a test binary, as users write it.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use ml_test::prelude::*;
+use ml_test::rand::rngs::StdRng;
+use ml_test::rand::{Rng, SeedableRng};
+use ml_test::{TestEntry, context};
+
+/// The seed a test gets when nothing overrides it: `ML_TEST_SEED` wins when set.
+fn expected_seed(own: u64) -> u64 {
+    match std::env::var("ML_TEST_SEED") {
+        Ok(value) if !value.trim().is_empty() => {
+            value.trim().parse().expect("a decimal ML_TEST_SEED")
+        }
+        _ => own,
+    }
+}
+
+#[ml_test]
+fn unit_test_runs_inside_its_context() {
+    let ctx = context::current().expect("the generated code enters a context");
+    assert_eq!(ctx.name(), "unit_test_runs_inside_its_context");
+    assert_eq!(ctx.tier(), Tier::Unit);
+    let derived = context::seed_from_name("unit_test_runs_inside_its_context");
+    assert_eq!(ctx.seed(), expected_seed(derived));
+}
+
+mod nested {
+    use super::*;
+
+    #[ml_test(integration)]
+    fn libtest_name_includes_the_module_path() {
+        let ctx = context::current().unwrap();
+        assert_eq!(ctx.name(), "nested::libtest_name_includes_the_module_path");
+        assert_eq!(ctx.tier(), Tier::Integration);
+    }
+}
+
+#[ml_test(slow)]
+fn slow_tier_is_recorded() {
+    assert_eq!(context::current().unwrap().tier(), Tier::Slow);
+}
+
+#[ml_test(gpu)]
+fn gpu_tier_is_recorded() {
+    assert_eq!(context::current().unwrap().tier(), Tier::Gpu);
+}
+
+#[ml_test(e2e)]
+fn e2e_tier_is_recorded() {
+    assert_eq!(context::current().unwrap().tier(), Tier::E2e);
+}
+
+#[ml_test(seed = 7)]
+fn seed_option_seeds_the_rng() {
+    let seed = expected_seed(7);
+    assert_eq!(context::current().unwrap().seed(), seed);
+    let first: [u64; 4] = rng().random();
+    let replay: [u64; 4] = StdRng::seed_from_u64(seed).random();
+    assert_eq!(
+        first, replay,
+        "the first generator is StdRng::seed_from_u64(seed)"
+    );
+    let second: [u64; 4] = rng().random();
+    assert_ne!(first, second, "each call gets its own stream");
+}
+
+#[ml_test]
+fn rng_streams_repeat_across_runs_of_the_same_test() {
+    // Same seed and the same call order give the same numbers as another run would; the
+    // streams are a function of (seed, call index) only.
+    let ctx = context::current().unwrap();
+    let a: Vec<u32> = (0..3).map(|_| rng().random()).collect();
+    let mut replay_ctx_rng = StdRng::seed_from_u64(ctx.seed());
+    assert_eq!(a[0], replay_ctx_rng.random::<u32>());
+    assert_ne!(a[1], a[2]);
+}
+
+#[ml_test]
+fn spawned_threads_carry_the_context_over() {
+    let ctx = context::current().unwrap();
+    let (name, draw) = std::thread::spawn(move || {
+        assert!(
+            context::current().is_none(),
+            "a new thread starts without the context"
+        );
+        let _entered = ctx.enter();
+        let draw: u64 = rng().random();
+        (context::current().unwrap().name(), draw)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(name, "spawned_threads_carry_the_context_over");
+    // The thread's generator was the test's first: replaying it here gives the same number.
+    let replay: u64 = StdRng::seed_from_u64(context::current().unwrap().seed()).random();
+    assert_eq!(draw, replay);
+}
+
+#[test]
+#[should_panic(expected = "ml_test::rng() was called outside an ml-test test")]
+fn rng_outside_a_test_context_explains_the_fix() {
+    let _ = rng();
+}
+
+#[ml_test]
+fn result_returning_tests_keep_their_return_type() -> Result<(), std::num::ParseIntError> {
+    let n: u32 = "42".parse()?;
+    assert_eq!(n, 42);
+    Ok(())
+}
+
+#[ml_test]
+#[should_panic(expected = "model missing")]
+fn should_panic_composes() {
+    panic!("model missing");
+}
+
+#[ml_test]
+#[test]
+fn a_test_attribute_below_is_kept_not_doubled() {
+    assert!(context::current().is_some());
+}
+
+#[ml_test(timeout = "10s")]
+fn timeout_runs_the_body_with_its_context() -> Result<(), String> {
+    let ctx = context::current().ok_or("no context in the timed worker")?;
+    assert_eq!(ctx.name(), "timeout_runs_the_body_with_its_context");
+    assert_eq!(
+        std::thread::current().name(),
+        Some("timeout_runs_the_body_with_its_context")
+    );
+    let _: u8 = rng().random();
+    Ok(())
+}
+
+#[ml_test(timeout = "50ms")]
+#[should_panic(
+    expected = "`timeout_fails_a_test_that_runs_longer` timed out: it ran longer than its timeout of 50ms"
+)]
+fn timeout_fails_a_test_that_runs_longer() {
+    std::thread::sleep(std::time::Duration::from_secs(30));
+}
+
+#[ml_test(timeout = "10s")]
+#[should_panic(expected = "boom in the worker")]
+fn timeout_reraises_the_bodys_panic() {
+    panic!("boom in the worker");
+}
+
+#[ml_test(timeout = "10s")]
+#[should_panic(expected = "the test returned an error: \"no weights\"")]
+fn timeout_reports_a_returned_error() -> Result<(), String> {
+    Err("no weights".to_owned())
+}
+
+#[ml_test]
+#[tokio::test]
+async fn async_tests_run_on_their_runtime_with_the_context() {
+    tokio::task::yield_now().await;
+    assert_eq!(
+        context::current().unwrap().name(),
+        "async_tests_run_on_their_runtime_with_the_context"
+    );
+}
+
+#[tokio::test]
+#[ml_test(integration)]
+async fn runtime_attribute_above_works_too() {
+    tokio::task::yield_now().await;
+    assert_eq!(context::current().unwrap().tier(), Tier::Integration);
+}
+
+#[ml_test(timeout = "50ms")]
+#[tokio::test]
+#[should_panic(expected = "timed out: it ran longer than its timeout of 50ms")]
+async fn async_timeout_fires_while_the_test_awaits() {
+    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+}
+
+#[ml_test(timeout = "5s")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_timeout_passes_when_the_test_finishes() -> Result<(), String> {
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    Ok(())
+}
+
+static PANICKING: TestEntry = TestEntry {
+    path: "ml_test::panicking_body",
+    tier: Tier::Unit,
+    seed: Some(3),
+    timeout: None,
+    ignored: None,
+    file: file!(),
+    line: line!(),
+    kind: ml_test::TestKind::Test,
+};
+
+fn panicking_body() {
+    assert_eq!(context::current().unwrap().seed(), expected_seed(3));
+    panic!("the test failed");
+}
+
+#[test]
+fn the_context_is_cleared_when_the_test_panics() {
+    assert!(context::current().is_none());
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        ml_test::__private::run(&PANICKING, panicking_body)
+    }));
+    assert!(result.is_err());
+    assert!(
+        context::current().is_none(),
+        "the context must not outlive its test"
+    );
+}
+
+#[test]
+fn the_context_is_cleared_and_the_error_kept_when_the_test_returns_err() {
+    let returned: Result<(), &str> = ml_test::__private::run(&PANICKING, || Err("bad batch"));
+    assert_eq!(returned, Err("bad batch"));
+    assert!(context::current().is_none());
+}
+
+/// The tier selection this binary was compiled with, as the registry should report it.
+fn compiled_selection() -> Vec<Tier> {
+    match option_env!("ML_TEST_TIERS")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Tier::DEFAULT_SELECTION.to_vec(),
+        Some(value) if value.eq_ignore_ascii_case("all") => Tier::ALL.to_vec(),
+        Some(value) => value
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().to_ascii_lowercase().parse().unwrap())
+            .collect(),
+    }
+}
+
+const LINE_OF_REGISTERED: u32 = line!() + 2;
+#[ml_test]
+fn registered_at_a_known_line() {}
+
+#[ml_test]
+fn registry_lists_this_binarys_tests_with_their_metadata() {
+    let tests = ml_test::registry();
+    let find = |name: &str| {
+        *tests
+            .iter()
+            .find(|t| t.name() == name)
+            .unwrap_or_else(|| panic!("`{name}` is not registered"))
+    };
+    let seeded = find("seed_option_seeds_the_rng");
+    assert_eq!((seeded.tier, seeded.seed), (Tier::Unit, Some(7)));
+    assert!(seeded.file.ends_with("ml_test.rs"), "{}", seeded.file);
+
+    let timed = find("timeout_fails_a_test_that_runs_longer");
+    assert_eq!(
+        timed.timeout,
+        Some(("50ms", std::time::Duration::from_millis(50)))
+    );
+
+    let nested = find("nested::libtest_name_includes_the_module_path");
+    assert_eq!(nested.tier, Tier::Integration);
+
+    assert_eq!(
+        find("registered_at_a_known_line").line,
+        LINE_OF_REGISTERED,
+        "the line of the fn name"
+    );
+
+    let selection = compiled_selection();
+    for (name, tier) in [
+        ("slow_tier_is_recorded", Tier::Slow),
+        ("gpu_tier_is_recorded", Tier::Gpu),
+        ("e2e_tier_is_recorded", Tier::E2e),
+    ] {
+        let entry = find(name);
+        assert_eq!(entry.tier, tier);
+        assert_eq!(entry.selected(), selection.contains(&tier), "{name}");
+        if let Some(reason) = entry.ignored {
+            assert!(
+                reason.starts_with(&format!("tier `{tier}` is not selected")),
+                "{reason}"
+            );
+        }
+    }
+    // Plain #[test] fns are not ml-test tests.
+    assert!(
+        tests
+            .iter()
+            .all(|t| t.name() != "rng_outside_a_test_context_explains_the_fix")
+    );
+    // Grouping keeps every entry, cheapest tier first.
+    let groups = ml_test::registry_by_tier();
+    assert_eq!(groups.values().map(Vec::len).sum::<usize>(), tests.len());
+    assert_eq!(groups.keys().next(), Some(&Tier::Unit));
+}

@@ -1,0 +1,8 @@
+use ml_test::prelude::*;
+
+#[ml_test]
+fn predicts<T: Default>() {
+    let _ = T::default();
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ml_test::prelude::*;
+
+#[ml_test(slow, retries = 3)]
+fn trains() {}
+
+fn main() {}

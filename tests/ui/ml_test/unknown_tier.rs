@@ -1,0 +1,6 @@
+use ml_test::prelude::*;
+
+#[ml_test(slwo)]
+fn trains() {}
+
+fn main() {}
