@@ -149,3 +149,120 @@ fn entry_tokens(args: &TestArgs, name: &syn::Ident, ignore_reason: Option<&str>)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(args: &str, item: &str, tiers: Option<&str>) -> syn::File {
+        let output = expand_with(
+            args.parse().unwrap(),
+            item.parse().unwrap(),
+            TierSelection::parse(tiers),
+        );
+        syn::parse2(output).expect("the expansion parses as items")
+    }
+
+    fn test_fn(file: &syn::File) -> &ItemFn {
+        file.items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Fn(function) => Some(function),
+                _ => None,
+            })
+            .expect("the user's fn is emitted")
+    }
+
+    fn attrs(function: &ItemFn) -> Vec<String> {
+        function
+            .attrs
+            .iter()
+            .map(|attr| attr.to_token_stream().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_selected_tier_is_a_plain_test_with_the_users_name() {
+        let file = expand_str("integration", "fn predicts() { assert!(true); }", None);
+        let function = test_fn(&file);
+        assert_eq!(function.sig.ident, "predicts");
+        assert_eq!(attrs(function), ["# [:: core :: prelude :: v1 :: test]"]);
+        let body = function.block.to_token_stream().to_string();
+        assert!(
+            body.contains(":: ml_test :: __private :: run (& __ML_TEST_ENTRY , __ml_test_body)"),
+            "{body}"
+        );
+        assert!(body.contains("Tier :: Integration"), "{body}");
+    }
+
+    #[test]
+    fn an_unselected_tier_is_ignored_with_its_reason() {
+        let file = expand_str("slow", "fn trains() {}", None);
+        let attrs = attrs(test_fn(&file));
+        assert_eq!(attrs.len(), 2, "{attrs:?}");
+        assert!(
+            attrs[1]
+                .starts_with("# [ignore = \"tier `slow` is not selected (ML_TEST_TIERS is unset"),
+            "{attrs:?}"
+        );
+        let selected = expand_str("slow", "fn trains() {}", Some("slow"));
+        assert_eq!(super::tests::attrs(test_fn(&selected)).len(), 1);
+    }
+
+    #[test]
+    fn an_existing_test_or_ignore_attribute_is_kept_not_doubled() {
+        let file = expand_str(
+            "slow",
+            "#[tokio::test] #[ignore = \"flaky\"] async fn fetches() {}",
+            None,
+        );
+        assert_eq!(
+            attrs(test_fn(&file)),
+            ["# [tokio :: test]", "# [ignore = \"flaky\"]"]
+        );
+    }
+
+    #[test]
+    fn the_registry_entry_and_the_variable_tracking_sit_beside_the_fn() {
+        let file = expand_str("", "fn predicts() {}", None);
+        let rendered = file.to_token_stream().to_string();
+        assert!(
+            rendered.contains("option_env ! (\"ML_TEST_TIERS\")"),
+            "{rendered}"
+        );
+        assert!(rendered.contains("inventory :: submit !"), "{rendered}");
+        assert_eq!(file.items.len(), 2, "the fn and one `const _` block");
+    }
+
+    #[test]
+    fn a_timeout_moves_the_return_type_to_the_worker() {
+        let file = expand_str(
+            "timeout = \"1s\"",
+            "fn t() -> Result<(), String> { Ok(()) }",
+            None,
+        );
+        let function = test_fn(&file);
+        assert!(matches!(function.sig.output, ReturnType::Default));
+        let body = function.block.to_token_stream().to_string();
+        assert!(
+            body.contains("fn __ml_test_body () -> Result < () , String >"),
+            "{body}"
+        );
+        assert!(body.contains("run_with_timeout"), "{body}");
+    }
+
+    #[test]
+    fn on_error_the_item_is_emitted_as_written_beside_the_errors() {
+        let output = expand_with(
+            "slwo".parse().unwrap(),
+            "fn predicts(x: u32) {}".parse().unwrap(),
+            TierSelection::parse(None),
+        )
+        .to_string();
+        assert_eq!(output.matches("compile_error").count(), 2, "{output}");
+        assert!(
+            output.ends_with("# [allow (dead_code)] fn predicts (x : u32) { }"),
+            "{output}"
+        );
+    }
+}

@@ -1,0 +1,405 @@
+//! Tier selection as a user meets it: a scratch crate outside this workspace depends on ml-test
+//! by path, and real `cargo test` / `cargo nextest` runs switch `ML_TEST_TIERS` back and forth.
+//!
+//! The scratch crate's sources are in tests/scratch/. Every run shares one target directory, so
+//! ml-test and its dependencies compile once and each switch rebuilds only the test crate.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ml_test::prelude::*;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+struct Scratch {
+    dir: PathBuf,
+    target: PathBuf,
+    /// Held for the scenario's whole life: the scenarios share one target directory, and one
+    /// switching `ML_TEST_TIERS` would rebuild the test binary another is about to run. A file
+    /// lock serializes them across threads and across nextest's processes alike.
+    _exclusive: std::fs::File,
+}
+
+impl Scratch {
+    fn create() -> Scratch {
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let lock = std::fs::File::create(base.join("tier-selection.lock")).unwrap();
+        lock.lock().unwrap();
+        let dir = base.join("tier-selection-crate");
+        std::fs::create_dir_all(dir.join("tests")).unwrap();
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        let manifest = format!(
+            r#"[package]
+name = "tier-selection-crate"
+version = "0.0.0"
+edition = "2021"
+publish = false
+autotests = false
+
+[dependencies]
+ml-test = {{ path = {root:?} }}
+
+[[test]]
+name = "tiers"
+path = "tests/tiers.rs"
+
+[[test]]
+name = "failing"
+path = "tests/failing.rs"
+
+[[test]]
+name = "typo"
+path = "tests/typo.rs"
+
+[workspace]
+"#,
+            root = ROOT
+        );
+        write_if_changed(&dir.join("Cargo.toml"), &manifest);
+        write_if_changed(&dir.join("src/lib.rs"), "");
+        for file in ["tiers.rs", "failing.rs", "typo.rs"] {
+            let source =
+                std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
+            write_if_changed(&dir.join("tests").join(file), &source);
+        }
+        // The workspace's lock file: the same dependency versions, resolved without the network.
+        let lockfile = std::fs::read_to_string(Path::new(ROOT).join("Cargo.lock")).unwrap();
+        write_if_changed(&dir.join("Cargo.lock"), &lockfile);
+        Scratch {
+            dir,
+            target: base.join("tier-selection-target"),
+            _exclusive: lock,
+        }
+    }
+
+    /// Runs `cargo <args>` in the scratch crate with `ML_TEST_TIERS` set to `tiers` (or unset).
+    fn cargo(&self, tiers: Option<&str>, extra_env: &[(&str, &str)], args: &[&str]) -> Output {
+        let mut command = Command::new(env!("CARGO"));
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .env_remove("ML_TEST_TIERS")
+            .env_remove("ML_TEST_SEED")
+            .env_remove("RUSTFLAGS")
+            .env("CARGO_TERM_COLOR", "never")
+            .env("RUST_BACKTRACE", "0");
+        // An outer nextest run exports its profile and run id; the scratch crate has neither.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("NEXTEST") {
+                command.env_remove(key);
+            }
+        }
+        if let Some(tiers) = tiers {
+            command.env("ML_TEST_TIERS", tiers);
+        }
+        for (key, value) in extra_env {
+            command.env(key, value);
+        }
+        command.output().expect("cargo runs")
+    }
+
+    /// `cargo test --test tiers` and the outcome of each test, from libtest's lines.
+    fn run_tiers(&self, tiers: Option<&str>) -> BTreeMap<String, String> {
+        let output = self.cargo(
+            tiers,
+            &[],
+            &[
+                "test",
+                "--offline",
+                "--test",
+                "tiers",
+                "--",
+                "--test-threads=1",
+            ],
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "ML_TEST_TIERS={tiers:?}: cargo test failed\n{stdout}\n{}",
+            stderr(&output)
+        );
+        outcomes(&stdout)
+    }
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Leaves unchanged files alone (cargo would rebuild on a new mtime).
+fn write_if_changed(path: &Path, contents: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(contents) {
+        std::fs::write(path, contents).unwrap();
+    }
+}
+
+/// `test name ... ok` lines, as name -> "ok" / "ignored, <reason>" / "FAILED".
+fn outcomes(stdout: &str) -> BTreeMap<String, String> {
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("test ")?.split_once(" ... "))
+        .map(|(name, outcome)| (name.to_owned(), outcome.to_owned()))
+        .collect()
+}
+
+fn assert_ran(outcomes: &BTreeMap<String, String>, name: &str) {
+    assert_eq!(
+        outcomes.get(name).map(String::as_str),
+        Some("ok"),
+        "{name} should run: {outcomes:#?}"
+    );
+}
+
+fn assert_ignored_for_tier(outcomes: &BTreeMap<String, String>, name: &str, tier: &str) {
+    let outcome = outcomes
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} missing: {outcomes:#?}"));
+    let expected = format!("ignored, tier `{tier}` is not selected");
+    assert!(
+        outcome.starts_with(&expected),
+        "{name}: expected `{expected}...`, got `{outcome}`"
+    );
+    assert!(
+        outcome.contains(&format!("ML_TEST_TIERS={tier} cargo test")),
+        "{outcome}"
+    );
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn switching_ml_test_tiers_rebuilds_and_never_goes_stale() {
+    let scratch = Scratch::create();
+
+    // Unset: unit and integration run, the other tiers are ignored with their reason.
+    let default = scratch.run_tiers(None);
+    assert_ran(&default, "unit_check");
+    assert_ran(&default, "integration_check");
+    assert_ignored_for_tier(&default, "slow_check", "slow");
+    assert_ignored_for_tier(&default, "gpu_check", "gpu");
+    assert_ignored_for_tier(&default, "e2e_check", "e2e");
+    assert!(
+        default["slow_check"].contains("ML_TEST_TIERS is unset"),
+        "{}",
+        default["slow_check"]
+    );
+
+    // Only slow: the slow test runs, the unit test is ignored.
+    let slow = scratch.run_tiers(Some("slow"));
+    assert_ran(&slow, "slow_check");
+    assert_ignored_for_tier(&slow, "unit_check", "unit");
+    assert!(
+        slow["unit_check"].contains("(ML_TEST_TIERS=slow)"),
+        "{}",
+        slow["unit_check"]
+    );
+
+    // Unset again, no `cargo clean`: exactly the first result.
+    assert_eq!(scratch.run_tiers(None), default);
+
+    // all: every tier runs.
+    let all = scratch.run_tiers(Some("all"));
+    for name in [
+        "unit_check",
+        "integration_check",
+        "slow_check",
+        "gpu_check",
+        "e2e_check",
+    ] {
+        assert_ran(&all, name);
+    }
+
+    // A comma list selects exactly its tiers.
+    let pair = scratch.run_tiers(Some("unit,e2e"));
+    assert_ran(&pair, "unit_check");
+    assert_ran(&pair, "e2e_check");
+    assert_ignored_for_tier(&pair, "integration_check", "integration");
+
+    // `--include-ignored` runs every tier whatever the selection.
+    let output = scratch.cargo(
+        None,
+        &[],
+        &[
+            "test",
+            "--offline",
+            "--test",
+            "tiers",
+            "--",
+            "--include-ignored",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let included = outcomes(&String::from_utf8_lossy(&output.stdout));
+    assert!(
+        included.values().all(|outcome| outcome == "ok"),
+        "{included:#?}"
+    );
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn every_test_keeps_its_name_for_libtest_and_nextest() {
+    let scratch = Scratch::create();
+    let output = scratch.cargo(
+        None,
+        &[],
+        &["test", "--offline", "--test", "tiers", "--", "--list"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed = String::from_utf8_lossy(&output.stdout);
+    for name in [
+        "unit_check",
+        "integration_check",
+        "slow_check",
+        "gpu_check",
+        "e2e_check",
+    ] {
+        assert!(
+            listed.contains(&format!("{name}: test")),
+            "{name} missing from --list:\n{listed}"
+        );
+    }
+
+    // nextest lists the same names and, asked for ignored tests, runs them: it passes
+    // `--ignored` to the binary, which ml-test's misordering check relies on.
+    let output = scratch.cargo(
+        None,
+        &[],
+        &[
+            "nextest",
+            "list",
+            "--offline",
+            "--test",
+            "tiers",
+            "--run-ignored",
+            "all",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "cargo nextest list failed (is cargo-nextest installed?):\n{}",
+        stderr(&output)
+    );
+    let listed = String::from_utf8_lossy(&output.stdout);
+    for name in ["unit_check", "slow_check", "e2e_check"] {
+        assert!(
+            listed.contains(name),
+            "{name} missing from nextest list:\n{listed}"
+        );
+    }
+    let output = scratch.cargo(
+        None,
+        &[],
+        &[
+            "nextest",
+            "run",
+            "--offline",
+            "--test",
+            "tiers",
+            "--run-ignored",
+            "only",
+            "--no-fail-fast",
+        ],
+    );
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+    assert!(
+        output.status.success(),
+        "nextest --run-ignored only failed:\n{report}"
+    );
+    assert!(
+        report.contains("3 tests run: 3 passed"),
+        "slow, gpu and e2e should run:\n{report}"
+    );
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn misspelled_tiers_fail_to_compile_with_the_list_of_tiers() {
+    let scratch = Scratch::create();
+    let output = scratch.cargo(None, &[], &["test", "--offline", "--test", "typo"]);
+    assert!(!output.status.success());
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("unknown tier or option `slwo`; did you mean `slow`?"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("unit, integration, slow, gpu, e2e"),
+        "{errors}"
+    );
+
+    let output = scratch.cargo(
+        Some("unit,slwo"),
+        &[],
+        &["test", "--offline", "--test", "tiers"],
+    );
+    assert!(!output.status.success());
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("ML_TEST_TIERS=\"unit,slwo\" names an unknown tier `slwo`"),
+        "{errors}"
+    );
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn failures_report_the_seed_and_misuse_says_how_to_fix_it() {
+    let scratch = Scratch::create();
+    let run = |env: &[(&str, &str)], filter: &str| {
+        let output = scratch.cargo(
+            None,
+            env,
+            &["test", "--offline", "--test", "failing", "--", filter],
+        );
+        assert!(!output.status.success(), "`{filter}` should fail");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+
+    let panicked = run(&[], "fails_and_reports_its_seed");
+    let seed = ml_test::context::seed_from_name("fails_and_reports_its_seed");
+    assert!(
+        panicked.contains(&format!(
+            "failed with seed {seed} (derived from the test name); rerun it with that seed:\n    \
+             ML_TEST_SEED={seed} cargo test -- --exact fails_and_reports_its_seed"
+        )),
+        "{panicked}"
+    );
+
+    // The variable replays a seed: the test sees it and the report names it.
+    let replayed = run(&[("ML_TEST_SEED", "42")], "fails_and_reports_its_seed");
+    assert!(
+        replayed.contains("the loss went up (seed 42)"),
+        "{replayed}"
+    );
+    assert!(
+        replayed.contains("failed with seed 42 (from ML_TEST_SEED)"),
+        "{replayed}"
+    );
+
+    // A returned error is a failure too.
+    let errored = run(&[], "returns_an_error");
+    assert!(
+        errored.contains("`returns_an_error` (tier unit) failed with seed"),
+        "{errored}"
+    );
+
+    // A bad ML_TEST_SEED names the variable and the valid values.
+    let bad = run(
+        &[("ML_TEST_SEED", "forty-two")],
+        "fails_and_reports_its_seed",
+    );
+    assert!(
+        bad.contains(
+            "ML_TEST_SEED=\"forty-two\" is not a seed: expected an unsigned 64-bit integer"
+        ),
+        "{bad}"
+    );
+
+    // `#[test]` above `#[ml_test(slow)]` would run an unselected test; it fails and says why.
+    let misordered = run(&[], "misordered_test_attribute");
+    assert!(
+        misordered.contains("That happens when `#[test]` is written above `#[ml_test]`"),
+        "{misordered}"
+    );
+}

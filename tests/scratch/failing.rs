@@ -1,0 +1,18 @@
+// Tests that fail on purpose, to check what a failure tells the user.
+use ml_test::prelude::*;
+
+#[ml_test]
+fn fails_and_reports_its_seed() {
+    let seed = ml_test::context::current().unwrap().seed();
+    panic!("the loss went up (seed {seed})");
+}
+
+#[ml_test]
+fn returns_an_error() -> Result<(), String> {
+    Err("the batch was empty".into())
+}
+
+// `#[test]` above `#[ml_test]`: libtest never sees the tier's #[ignore].
+#[test]
+#[ml_test(slow)]
+fn misordered_test_attribute() {}

@@ -1,0 +1,4 @@
+use ml_test::prelude::*;
+
+#[ml_test(slwo)]
+fn misspelled_tier() {}
