@@ -211,19 +211,13 @@ fn stand_in_service() -> String {
     addr
 }
 
-/// Prints the tests of this binary grouped by tier, with what this build does with them.
-fn main() {
+/// The tests of this binary grouped by tier, cheapest first, with what this build does with each.
+fn listing() -> String {
+    let mut out = String::new();
     for (tier, tests) in ml_test::registry_by_tier() {
-        println!(
-            "{tier} ({} test{})",
-            tests.len(),
-            if tests.len() == 1 { "" } else { "s" }
-        );
+        let plural = if tests.len() == 1 { "" } else { "s" };
+        out += &format!("{tier} ({} test{plural})\n", tests.len());
         for test in tests {
-            let status = match test.ignored {
-                None => "runs".to_owned(),
-                Some(reason) => format!("ignored: {reason}"),
-            };
             let mut options = Vec::new();
             if let Some(seed) = test.seed {
                 options.push(format!("seed = {seed}"));
@@ -236,12 +230,45 @@ fn main() {
             } else {
                 format!(" ({})", options.join(", "))
             };
-            println!(
-                "  {}{options}  [{}:{}]\n    {status}",
+            let status = match test.ignored {
+                None => "runs".to_owned(),
+                Some(reason) => format!("ignored: {reason}"),
+            };
+            out += &format!(
+                "  {}{options}  [{}:{}]\n    {status}\n",
                 test.name(),
                 test.file,
                 test.line
             );
         }
     }
+    out
+}
+
+fn main() {
+    print!("{}", listing());
+}
+
+#[ml_test]
+fn listing_groups_this_binarys_tests_by_tier() {
+    let listing = listing();
+    let headings: Vec<&str> = listing
+        .lines()
+        .filter(|line| !line.starts_with(' '))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "unit (3 tests)",
+            "integration (1 test)",
+            "slow (1 test)",
+            "gpu (1 test)",
+            "e2e (1 test)"
+        ]
+    );
+    let slow = listing.find("slow (1 test)").unwrap();
+    let training = listing
+        .find("training_on_synthetic_reviews_reaches_high_accuracy (seed = 11, timeout = \"2m\")")
+        .unwrap();
+    assert!(training > slow, "{listing}");
 }
