@@ -5,12 +5,14 @@
 //! attributes generate reaches this crate through `ml_test::__private`.
 
 pub mod context;
+pub mod convergence;
 mod outcome;
 pub mod registry;
 mod runner;
 mod tier;
 
 pub use context::{TestContext, rng};
+pub use convergence::{Trainer, param};
 pub use outcome::TestReturn;
 pub use registry::{TestEntry, TestKind, registry, registry_by_tier};
 pub use tier::{Tier, UnknownTier};

@@ -1,0 +1,503 @@
+//! The convergence checks: each a small function over a recorded [`TrainingRun`].
+//!
+//! Where the defaults come from:
+//! - *Loss at init* and *overfit one batch* are steps of Andrej Karpathy's "A Recipe for Training
+//!   Neural Networks" (2019): a C-class softmax starts near ln C; a healthy model drives the
+//!   loss on one small batch close to zero.
+//! - *Variables change*, *frozen variables stay*, *never NaN/Inf* are torchtest's
+//!   `assert_vars_change`, `assert_vars_same`, `assert_never_nan` / `assert_never_inf` (after
+//!   Chase Roberts's mltest for TensorFlow): any element moving counts as a change.
+//! - fastai's debugging advice to fit a tiny subset first, and the optimizer tests of the burn
+//!   framework, which assert that one step moves every parameter.
+
+use std::fmt;
+
+use super::TrainingRun;
+
+/// Thresholds of the checks. `Default` gives the documented defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    /// `overfits_batch`: the loss to reach. `None`: `target_relative` times the first loss.
+    pub target_loss: Option<f64>,
+    /// `overfits_batch` without `target_loss`: reach this fraction of the first loss.
+    /// Default 0.05 (a 20x reduction: "close to zero" on a batch the model can memorise).
+    pub target_relative: f64,
+    /// `loss_decreases`: the window, as a fraction of the recorded steps (at least one step).
+    /// Default 0.1, so single noisy mini-batch steps do not decide the verdict.
+    pub window_fraction: f64,
+    /// `loss_decreases`: the least relative drop from the first window's mean to the last's.
+    /// Default 0.05.
+    pub min_decrease: f64,
+    /// `params_update` / `frozen`: a tensor moved if some element changed by more than this.
+    /// Default 0.0: any change, as torchtest.
+    pub min_param_change: f64,
+    /// `loss_at_init`: allowed deviation of the first loss from ln C, relative to ln C.
+    /// Default 0.25.
+    pub init_rtol: f64,
+    /// `deterministic`: how many first losses of two fresh trainers must agree bit for bit.
+    /// Default 3.
+    pub deterministic_steps: usize,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            target_loss: None,
+            target_relative: 0.05,
+            window_fraction: 0.1,
+            min_decrease: 0.05,
+            min_param_change: 0.0,
+            init_rtol: 0.25,
+            deterministic_steps: 3,
+        }
+    }
+}
+
+/// A failed check: which one, a one-line verdict, and the numbers behind it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckFailure {
+    /// The check's name, as its test is named.
+    pub check: &'static str,
+    /// What went wrong, in one line.
+    pub summary: String,
+    /// The numbers, one per line.
+    pub details: Vec<String>,
+}
+
+impl CheckFailure {
+    fn new(check: &'static str, summary: impl Into<String>) -> CheckFailure {
+        CheckFailure {
+            check,
+            summary: summary.into(),
+            details: Vec::new(),
+        }
+    }
+
+    fn detail(mut self, line: impl Into<String>) -> CheckFailure {
+        self.details.push(line.into());
+        self
+    }
+}
+
+impl fmt::Display for CheckFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.check, self.summary)?;
+        for line in &self.details {
+            write!(f, "\n  {line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every recorded loss is finite (neither NaN nor infinite).
+pub fn loss_is_finite(run: &TrainingRun) -> Result<(), CheckFailure> {
+    match run.first_non_finite {
+        None if run.losses.is_empty() => Err(CheckFailure::new("loss_is_finite", "no step was recorded")),
+        None => Ok(()),
+        Some((step, value)) => Err(CheckFailure::new(
+            "loss_is_finite",
+            format!("the loss became {value} at step {step}"),
+        )
+        .detail(format!(
+            "last finite loss: {}",
+            last_finite(&run.losses).map_or("none".into(), |(s, l)| format!("{l:.6} at step {s}"))
+        ))
+        .detail("usual causes: a learning rate too high, log(0) or division by zero in the loss, exploding gradients")),
+    }
+}
+
+/// The mean loss of the last window is at least `min_decrease` (relative) below the mean of
+/// the first window. Windows, not single steps, so mini-batch noise does not decide.
+pub fn loss_decreases(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), CheckFailure> {
+    let losses = finite_prefix(&run.losses);
+    if losses.len() < 2 {
+        return Err(CheckFailure::new(
+            "loss_decreases",
+            format!(
+                "cannot compare windows: only {} finite loss(es) were recorded",
+                losses.len()
+            ),
+        ));
+    }
+    let window = ((losses.len() as f64 * thresholds.window_fraction).round() as usize)
+        .clamp(1, losses.len() / 2);
+    let first = mean(&losses[..window]);
+    let last = mean(&losses[losses.len() - window..]);
+    let required = first - thresholds.min_decrease * first.abs();
+    if last <= required {
+        return Ok(());
+    }
+    let change = if first != 0.0 {
+        (last - first) / first.abs() * 100.0
+    } else {
+        0.0
+    };
+    Err(
+        CheckFailure::new("loss_decreases", "the loss did not go down")
+            .detail(format!("first window mean (steps 0..{window}): {first:.6}"))
+            .detail(format!(
+                "last window mean (steps {}..{}): {last:.6} ({change:+.1}%)",
+                losses.len() - window,
+                losses.len()
+            ))
+            .detail(format!(
+                "required: last <= {required:.6} (a drop of at least {:.0}%)",
+                thresholds.min_decrease * 100.0
+            )),
+    )
+}
+
+/// Every trainable tensor (except the frozen ones) changed between the start and the end.
+pub fn params_update(
+    run: &TrainingRun,
+    frozen: &[&str],
+    thresholds: &Thresholds,
+) -> Result<(), CheckFailure> {
+    if run.params_start.is_empty() {
+        return Err(CheckFailure::new(
+            "params_update",
+            "the trainer reported no parameters",
+        ));
+    }
+    let mut still = Vec::new();
+    for (name, start) in &run.params_start {
+        if frozen.contains(&name.as_str()) {
+            continue;
+        }
+        let end = lookup(&run.params_end, name);
+        let after_first = lookup(&run.params_after_first, name);
+        if max_change(start, end) <= thresholds.min_param_change {
+            still.push(format!(
+                "{name} {:?}: max change {} after {} steps (after step 1: {})",
+                start.shape(),
+                fmt_change(max_change(start, end)),
+                run.losses.len(),
+                fmt_change(max_change(start, after_first)),
+            ));
+        }
+    }
+    if still.is_empty() {
+        return Ok(());
+    }
+    let mut failure = CheckFailure::new(
+        "params_update",
+        format!(
+            "{} of {} trainable tensor(s) did not move",
+            still.len(),
+            run.params_start.len() - frozen.len().min(run.params_start.len())
+        ),
+    );
+    for line in still {
+        failure = failure.detail(line);
+    }
+    Err(failure.detail("usual causes: the tensor is left out of the optimiser's update, its gradient is zero or detached, a dead activation"))
+}
+
+/// The frozen tensors did not change, neither after the first step nor by the end.
+pub fn frozen(
+    run: &TrainingRun,
+    frozen: &[&str],
+    thresholds: &Thresholds,
+) -> Result<(), CheckFailure> {
+    let mut moved = Vec::new();
+    for name in frozen {
+        let Some((_, start)) = run.params_start.iter().find(|(n, _)| n == name) else {
+            let known: Vec<&str> = run.params_start.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(
+                CheckFailure::new("frozen", format!("no parameter is named `{name}`"))
+                    .detail(format!("the trainer's parameters: {}", known.join(", "))),
+            );
+        };
+        let change = max_change(start, lookup(&run.params_end, name))
+            .max(max_change(start, lookup(&run.params_after_first, name)));
+        if change > thresholds.min_param_change {
+            moved.push(format!(
+                "{name} {:?}: max change {}",
+                start.shape(),
+                fmt_change(change)
+            ));
+        }
+    }
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let mut failure =
+        CheckFailure::new("frozen", format!("{} frozen tensor(s) moved", moved.len()));
+    for line in moved {
+        failure = failure.detail(line);
+    }
+    Err(failure.detail(
+        "a frozen tensor must be excluded from the optimiser (or have its gradient zeroed)",
+    ))
+}
+
+/// Some step's loss reached the target: `target_loss`, or `target_relative` of the first loss.
+pub fn overfits_batch(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), CheckFailure> {
+    let losses = finite_prefix(&run.losses);
+    let Some(first) = losses.first().copied() else {
+        return Err(CheckFailure::new(
+            "overfits_batch",
+            "no finite loss was recorded",
+        ));
+    };
+    let (target, origin) = match thresholds.target_loss {
+        Some(target) => (target, "target_loss".to_owned()),
+        None => (
+            first * thresholds.target_relative,
+            format!("{} x the first loss {first:.6}", thresholds.target_relative),
+        ),
+    };
+    let (best_step, best) = losses
+        .iter()
+        .copied()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("not empty");
+    if best <= target {
+        return Ok(());
+    }
+    Err(CheckFailure::new(
+        "overfits_batch",
+        format!("the loss did not reach {target:.6} within {} steps", run.steps),
+    )
+    .detail(format!("target: {target:.6} ({origin})"))
+    .detail(format!("best loss: {best:.6} at step {best_step}; last: {:.6}", losses[losses.len() - 1]))
+    .detail("a model that cannot memorise a tiny batch has a bug, too little capacity, or too few steps / too low a learning rate"))
+}
+
+/// The first loss is close to ln C, the loss of a uniform prediction over C classes.
+pub fn loss_at_init(
+    run: &TrainingRun,
+    classes: usize,
+    thresholds: &Thresholds,
+) -> Result<(), CheckFailure> {
+    let Some(first) = run.first_loss() else {
+        return Err(CheckFailure::new("loss_at_init", "no step was recorded"));
+    };
+    let expected = (classes as f64).ln();
+    let tolerance = thresholds.init_rtol * expected;
+    if (first - expected).abs() <= tolerance {
+        return Ok(());
+    }
+    Err(CheckFailure::new(
+        "loss_at_init",
+        format!("the first loss {first:.6} is not near ln({classes}) = {expected:.6}"),
+    )
+    .detail(format!("allowed: |L0 - ln C| <= {tolerance:.6} ({}% of ln C)", thresholds.init_rtol * 100.0))
+    .detail("usual causes: a large weight init, a biased last layer, a loss that is not averaged over the batch"))
+}
+
+/// Two fresh trainers give bit-identical first losses.
+pub fn deterministic(first: &[f64], second: &[f64]) -> Result<(), CheckFailure> {
+    let differing = first
+        .iter()
+        .zip(second)
+        .position(|(a, b)| a.to_bits() != b.to_bits());
+    match differing {
+        None if first.len() == second.len() => Ok(()),
+        None => Err(CheckFailure::new(
+            "deterministic",
+            format!("the two runs recorded {} and {} losses", first.len(), second.len()),
+        )),
+        Some(step) => Err(CheckFailure::new(
+            "deterministic",
+            format!("two fresh trainers differ at step {step}: {:e} vs {:e}", first[step], second[step]),
+        )
+        .detail(format!("first run:  {first:?}"))
+        .detail(format!("second run: {second:?}"))
+        .detail("seed every source of randomness from the test (ml_test::rng()) instead of an unseeded generator")),
+    }
+}
+
+fn finite_prefix(losses: &[f64]) -> &[f64] {
+    let end = losses
+        .iter()
+        .position(|l| !l.is_finite())
+        .unwrap_or(losses.len());
+    &losses[..end]
+}
+
+fn last_finite(losses: &[f64]) -> Option<(usize, f64)> {
+    losses
+        .iter()
+        .copied()
+        .enumerate()
+        .rev()
+        .find(|(_, l)| l.is_finite())
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+fn lookup<'a>(
+    params: &'a [(String, ndarray::ArrayD<f64>)],
+    name: &str,
+) -> Option<&'a ndarray::ArrayD<f64>> {
+    params.iter().find(|(n, _)| n == name).map(|(_, p)| p)
+}
+
+/// The largest element change; infinite when the tensor vanished or changed shape.
+fn max_change(start: &ndarray::ArrayD<f64>, other: Option<&ndarray::ArrayD<f64>>) -> f64 {
+    match other {
+        Some(other) if other.shape() == start.shape() => start
+            .iter()
+            .zip(other)
+            .map(|(a, b)| {
+                if a.to_bits() == b.to_bits() {
+                    0.0
+                } else {
+                    (a - b).abs()
+                }
+            })
+            .fold(0.0, |max: f64, d| {
+                if d.is_nan() {
+                    f64::INFINITY
+                } else {
+                    max.max(d)
+                }
+            }),
+        _ => f64::INFINITY,
+    }
+}
+
+fn fmt_change(change: f64) -> String {
+    if change == 0.0 {
+        "0".into()
+    } else {
+        format!("{change:.3e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{ArrayD, IxDyn};
+    use std::time::Duration;
+
+    fn tensor(values: &[f64]) -> ArrayD<f64> {
+        ArrayD::from_shape_vec(IxDyn(&[values.len()]), values.to_vec()).unwrap()
+    }
+
+    fn run(losses: Vec<f64>, start: &[(&str, &[f64])], end: &[(&str, &[f64])]) -> TrainingRun {
+        let params = |ps: &[(&str, &[f64])]| {
+            ps.iter()
+                .map(|(n, v)| (n.to_string(), tensor(v)))
+                .collect::<Vec<_>>()
+        };
+        TrainingRun {
+            first_non_finite: losses
+                .iter()
+                .copied()
+                .enumerate()
+                .find(|(_, l)| !l.is_finite()),
+            steps: losses.len(),
+            losses,
+            params_start: params(start),
+            params_after_first: params(end),
+            params_end: params(end),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn losses(run_losses: Vec<f64>) -> TrainingRun {
+        run(run_losses, &[("w", &[0.0])], &[("w", &[1.0])])
+    }
+
+    #[test]
+    fn finite_losses_pass_and_the_first_nan_is_reported_with_its_step() {
+        assert_eq!(loss_is_finite(&losses(vec![1.0, 0.5])), Ok(()));
+        let failure = loss_is_finite(&losses(vec![1.0, 0.5, f64::NAN])).unwrap_err();
+        assert_eq!(failure.summary, "the loss became NaN at step 2");
+        assert_eq!(failure.details[0], "last finite loss: 0.500000 at step 1");
+    }
+
+    #[test]
+    fn loss_decreases_compares_window_means_so_noise_does_not_decide() {
+        // Noisy but trending down: single steps go up half the time.
+        let noisy: Vec<f64> = (0..100)
+            .map(|i| 1.0 - i as f64 * 0.005 + if i % 2 == 0 { 0.1 } else { -0.1 })
+            .collect();
+        assert_eq!(
+            loss_decreases(&losses(noisy), &Thresholds::default()),
+            Ok(())
+        );
+        let flat = loss_decreases(&losses(vec![0.7; 100]), &Thresholds::default()).unwrap_err();
+        assert_eq!(flat.summary, "the loss did not go down");
+        assert_eq!(flat.details[0], "first window mean (steps 0..10): 0.700000");
+        assert_eq!(
+            flat.details[1],
+            "last window mean (steps 90..100): 0.700000 (+0.0%)"
+        );
+        assert!(
+            loss_decreases(&losses(vec![1.0]), &Thresholds::default()).is_err(),
+            "one loss cannot show a trend"
+        );
+    }
+
+    #[test]
+    fn params_update_names_the_tensors_that_did_not_move_and_skips_frozen_ones() {
+        let r = run(
+            vec![1.0, 0.5],
+            &[("w1", &[0.0, 1.0]), ("w2", &[2.0]), ("emb", &[3.0])],
+            &[("w1", &[0.0, 1.5]), ("w2", &[2.0]), ("emb", &[3.0])],
+        );
+        let failure = params_update(&r, &["emb"], &Thresholds::default()).unwrap_err();
+        assert_eq!(failure.summary, "1 of 2 trainable tensor(s) did not move");
+        assert_eq!(
+            failure.details[0],
+            "w2 [1]: max change 0 after 2 steps (after step 1: 0)"
+        );
+        assert_eq!(frozen(&r, &["emb"], &Thresholds::default()), Ok(()));
+        let moved = frozen(&r, &["w1"], &Thresholds::default()).unwrap_err();
+        assert_eq!(moved.details[0], "w1 [2]: max change 5.000e-1");
+        let typo = frozen(&r, &["embedding"], &Thresholds::default()).unwrap_err();
+        assert_eq!(typo.summary, "no parameter is named `embedding`");
+    }
+
+    #[test]
+    fn overfits_batch_uses_the_target_or_a_fraction_of_the_first_loss() {
+        let down: Vec<f64> = (0..50).map(|i| 1.0 / (1.0 + i as f64)).collect();
+        assert_eq!(
+            overfits_batch(&losses(down.clone()), &Thresholds::default()),
+            Ok(())
+        );
+        let strict = Thresholds {
+            target_loss: Some(0.001),
+            ..Thresholds::default()
+        };
+        let failure = overfits_batch(&losses(down), &strict).unwrap_err();
+        assert_eq!(
+            failure.summary,
+            "the loss did not reach 0.001000 within 50 steps"
+        );
+        assert_eq!(
+            failure.details[1],
+            "best loss: 0.020000 at step 49; last: 0.020000"
+        );
+    }
+
+    #[test]
+    fn loss_at_init_is_near_ln_c() {
+        let t = Thresholds::default();
+        assert_eq!(loss_at_init(&losses(vec![2.30, 1.0]), 10, &t), Ok(()));
+        let failure = loss_at_init(&losses(vec![9.0, 1.0]), 10, &t).unwrap_err();
+        assert_eq!(
+            failure.summary,
+            "the first loss 9.000000 is not near ln(10) = 2.302585"
+        );
+    }
+
+    #[test]
+    fn deterministic_compares_bits() {
+        assert_eq!(deterministic(&[0.5, 0.25], &[0.5, 0.25]), Ok(()));
+        let failure = deterministic(&[0.5, 0.25], &[0.5, 0.25 + f64::EPSILON]).unwrap_err();
+        assert!(
+            failure
+                .summary
+                .starts_with("two fresh trainers differ at step 1"),
+            "{}",
+            failure.summary
+        );
+    }
+}
