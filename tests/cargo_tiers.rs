@@ -144,6 +144,14 @@ fn outcomes(stdout: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Fails with the whole text when `needle` is not in it.
+fn assert_contains(text: &str, needle: &str) {
+    assert!(
+        text.contains(needle),
+        "expected to find {needle:?} in:\n{text}"
+    );
+}
+
 fn assert_ran(outcomes: &BTreeMap<String, String>, name: &str) {
     assert_eq!(
         outcomes.get(name).map(String::as_str),
@@ -161,10 +169,7 @@ fn assert_ignored_for_tier(outcomes: &BTreeMap<String, String>, name: &str, tier
         outcome.starts_with(&expected),
         "{name}: expected `{expected}...`, got `{outcome}`"
     );
-    assert!(
-        outcome.contains(&format!("ML_TEST_TIERS={tier} cargo test")),
-        "{outcome}"
-    );
+    assert_contains(outcome, &format!("ML_TEST_TIERS={tier} cargo test"));
 }
 
 #[ml_test(slow, timeout = "15m")]
@@ -178,21 +183,13 @@ fn switching_ml_test_tiers_rebuilds_and_never_goes_stale() {
     assert_ignored_for_tier(&default, "slow_check", "slow");
     assert_ignored_for_tier(&default, "gpu_check", "gpu");
     assert_ignored_for_tier(&default, "e2e_check", "e2e");
-    assert!(
-        default["slow_check"].contains("ML_TEST_TIERS is unset"),
-        "{}",
-        default["slow_check"]
-    );
+    assert_contains(&default["slow_check"], "ML_TEST_TIERS is unset");
 
     // Only slow: the slow test runs, the unit test is ignored.
     let slow = scratch.run_tiers(Some("slow"));
     assert_ran(&slow, "slow_check");
     assert_ignored_for_tier(&slow, "unit_check", "unit");
-    assert!(
-        slow["unit_check"].contains("(ML_TEST_TIERS=slow)"),
-        "{}",
-        slow["unit_check"]
-    );
+    assert_contains(&slow["unit_check"], "(ML_TEST_TIERS=slow)");
 
     // Unset again, no `cargo clean`: exactly the first result.
     assert_eq!(scratch.run_tiers(None), default);
@@ -253,10 +250,7 @@ fn every_test_keeps_its_name_for_libtest_and_nextest() {
         "gpu_check",
         "e2e_check",
     ] {
-        assert!(
-            listed.contains(&format!("{name}: test")),
-            "{name} missing from --list:\n{listed}"
-        );
+        assert_contains(&listed, &format!("{name}: test"));
     }
 
     // nextest lists the same names and, asked for ignored tests, runs them: it passes
@@ -281,10 +275,7 @@ fn every_test_keeps_its_name_for_libtest_and_nextest() {
     );
     let listed = String::from_utf8_lossy(&output.stdout);
     for name in ["unit_check", "slow_check", "e2e_check"] {
-        assert!(
-            listed.contains(name),
-            "{name} missing from nextest list:\n{listed}"
-        );
+        assert_contains(&listed, name);
     }
     let output = scratch.cargo(
         None,
@@ -309,10 +300,7 @@ fn every_test_keeps_its_name_for_libtest_and_nextest() {
         output.status.success(),
         "nextest --run-ignored only failed:\n{report}"
     );
-    assert!(
-        report.contains("3 tests run: 3 passed"),
-        "slow, gpu and e2e should run:\n{report}"
-    );
+    assert_contains(&report, "3 tests run: 3 passed");
 }
 
 #[ml_test(slow, timeout = "15m")]
@@ -321,14 +309,11 @@ fn misspelled_tiers_fail_to_compile_with_the_list_of_tiers() {
     let output = scratch.cargo(None, &[], &["test", "--offline", "--test", "typo"]);
     assert!(!output.status.success());
     let errors = stderr(&output);
-    assert!(
-        errors.contains("unknown tier or option `slwo`; did you mean `slow`?"),
-        "{errors}"
+    assert_contains(
+        &errors,
+        "unknown tier or option `slwo`; did you mean `slow`?",
     );
-    assert!(
-        errors.contains("unit, integration, slow, gpu, e2e"),
-        "{errors}"
-    );
+    assert_contains(&errors, "unit, integration, slow, gpu, e2e");
 
     let output = scratch.cargo(
         Some("unit,slwo"),
@@ -337,9 +322,9 @@ fn misspelled_tiers_fail_to_compile_with_the_list_of_tiers() {
     );
     assert!(!output.status.success());
     let errors = stderr(&output);
-    assert!(
-        errors.contains("ML_TEST_TIERS=\"unit,slwo\" names an unknown tier `slwo`"),
-        "{errors}"
+    assert_contains(
+        &errors,
+        "ML_TEST_TIERS=\"unit,slwo\" names an unknown tier `slwo`",
     );
 }
 
@@ -358,48 +343,37 @@ fn failures_report_the_seed_and_misuse_says_how_to_fix_it() {
 
     let panicked = run(&[], "fails_and_reports_its_seed");
     let seed = ml_test::context::seed_from_name("fails_and_reports_its_seed");
-    assert!(
-        panicked.contains(&format!(
+    assert_contains(
+        &panicked,
+        &format!(
             "failed with seed {seed} (derived from the test name); rerun it with that seed:\n    \
              ML_TEST_SEED={seed} cargo test -- --exact fails_and_reports_its_seed"
-        )),
-        "{panicked}"
+        ),
     );
 
     // The variable replays a seed: the test sees it and the report names it.
     let replayed = run(&[("ML_TEST_SEED", "42")], "fails_and_reports_its_seed");
-    assert!(
-        replayed.contains("the loss went up (seed 42)"),
-        "{replayed}"
-    );
-    assert!(
-        replayed.contains("failed with seed 42 (from ML_TEST_SEED)"),
-        "{replayed}"
-    );
+    assert_contains(&replayed, "the loss went up (seed 42)");
+    assert_contains(&replayed, "failed with seed 42 (from ML_TEST_SEED)");
 
     // A returned error is a failure too.
     let errored = run(&[], "returns_an_error");
-    assert!(
-        errored.contains("`returns_an_error` (tier unit) failed with seed"),
-        "{errored}"
-    );
+    assert_contains(&errored, "`returns_an_error` (tier unit) failed with seed");
 
     // A bad ML_TEST_SEED names the variable and the valid values.
     let bad = run(
         &[("ML_TEST_SEED", "forty-two")],
         "fails_and_reports_its_seed",
     );
-    assert!(
-        bad.contains(
-            "ML_TEST_SEED=\"forty-two\" is not a seed: expected an unsigned 64-bit integer"
-        ),
-        "{bad}"
+    assert_contains(
+        &bad,
+        "ML_TEST_SEED=\"forty-two\" is not a seed: expected an unsigned 64-bit integer",
     );
 
     // `#[test]` above `#[ml_test(slow)]` would run an unselected test; it fails and says why.
     let misordered = run(&[], "misordered_test_attribute");
-    assert!(
-        misordered.contains("That happens when `#[test]` is written above `#[ml_test]`"),
-        "{misordered}"
+    assert_contains(
+        &misordered,
+        "That happens when `#[test]` is written above `#[ml_test]`",
     );
 }
