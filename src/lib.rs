@@ -25,18 +25,23 @@
 //! the test crate compiles; tests of the other tiers are marked ignored with a reason that names
 //! their tier and how to run them. See the README for the whole story.
 
+pub use ml_test_core::convergence;
 pub use ml_test_core::{
     TestEntry, TestKind, TestReturn, Tier, context, registry, registry_by_tier, rng,
 };
-pub use ml_test_macros::ml_test;
+pub use ml_test_core::{Trainer, param};
+pub use ml_test_macros::{ml_test, overfit_check};
+
+/// The ndarray version of [`Trainer::parameters`].
+pub use ml_test_core::ndarray;
 
 /// The rand version ml-test's [`rng`] comes from, for its `Rng` traits.
 pub use ml_test_core::rand;
 
 /// `use ml_test::prelude::*;` brings the attributes and the everyday helpers into scope.
 pub mod prelude {
-    pub use ml_test_core::{Tier, rng};
-    pub use ml_test_macros::ml_test;
+    pub use ml_test_core::{Tier, Trainer, param, rng};
+    pub use ml_test_macros::{ml_test, overfit_check};
 }
 
 /// Used by the code that ml-test's attributes generate; not a public API, no stability promise.

@@ -17,12 +17,17 @@ pub use outcome::TestReturn;
 pub use registry::{TestEntry, TestKind, registry, registry_by_tier};
 pub use tier::{Tier, UnknownTier};
 
+pub use ndarray;
 pub use rand;
 
 /// Used by generated code; not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::context::TestRun;
+    pub use crate::convergence::{Check, CheckGroup, Thresholds, Trainer};
+
+    /// Compile-time check that an `#[overfit_check]` fn builds a [`Trainer`].
+    pub fn assert_builds_trainer<T: Trainer>(_build: &fn() -> T) {}
     pub use crate::runner::{run, run_async, run_with_timeout};
     pub use crate::{TestEntry, TestKind, Tier};
     pub use ::core::time::Duration;

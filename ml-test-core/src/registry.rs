@@ -16,6 +16,8 @@ use crate::Tier;
 pub enum TestKind {
     /// A function annotated with `#[ml_test]`.
     Test,
+    /// One check of an `#[overfit_check]` group.
+    ConvergenceCheck,
 }
 
 /// One registered test: its libtest name, tier, options and where it is written.

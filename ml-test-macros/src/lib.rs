@@ -3,6 +3,7 @@
 
 mod diag;
 mod ml_test;
+mod overfit_check;
 mod test_fn;
 mod tiers;
 
@@ -13,4 +14,11 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn ml_test(args: TokenStream, item: TokenStream) -> TokenStream {
     ml_test::expand(args.into(), item.into()).into()
+}
+
+/// Generates the standard convergence checks for a fn that builds a `Trainer`.
+/// See the `ml-test` crate for the full documentation.
+#[proc_macro_attribute]
+pub fn overfit_check(args: TokenStream, item: TokenStream) -> TokenStream {
+    overfit_check::expand(args.into(), item.into()).into()
 }

@@ -97,3 +97,11 @@ pub(crate) fn has_test_attribute(attrs: &[Attribute]) -> bool {
 pub(crate) fn has_ignore_attribute(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|attr| attr.path().is_ident("ignore"))
 }
+
+/// Whether `attr` is ml-test's attribute `name`, written bare or by a path ending in it.
+pub(crate) fn is_attribute(attr: &Attribute, name: &str) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == name)
+}

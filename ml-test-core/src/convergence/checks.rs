@@ -39,17 +39,22 @@ pub struct Thresholds {
     pub deterministic_steps: usize,
 }
 
+impl Thresholds {
+    /// The documented defaults, usable in constants.
+    pub const DEFAULT: Thresholds = Thresholds {
+        target_loss: None,
+        target_relative: 0.05,
+        window_fraction: 0.1,
+        min_decrease: 0.05,
+        min_param_change: 0.0,
+        init_rtol: 0.25,
+        deterministic_steps: 3,
+    };
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds {
-            target_loss: None,
-            target_relative: 0.05,
-            window_fraction: 0.1,
-            min_decrease: 0.05,
-            min_param_change: 0.0,
-            init_rtol: 0.25,
-            deterministic_steps: 3,
-        }
+        Thresholds::DEFAULT
     }
 }
 

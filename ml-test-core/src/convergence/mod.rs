@@ -7,10 +7,12 @@
 //! [`CheckFailure`] with the numbers; [`report`] renders it with a sparkline of the loss curve.
 
 pub mod checks;
+mod group;
 pub mod report;
 mod trainer;
 
 pub use checks::{CheckFailure, Thresholds};
+pub use group::{Check, CheckGroup};
 pub use trainer::{Trainer, param};
 
 use std::time::{Duration, Instant};

@@ -21,8 +21,15 @@ pub(crate) fn expand_with(
     selection: Result<TierSelection, String>,
 ) -> TokenStream {
     let mut errors = Errors::default();
+    let written_args = args.clone();
     let args = attr::parse(args, &mut errors);
     let function = test_fn::parse(item.clone(), "ml_test", &mut errors);
+    if let Some(function) = &function
+        && errors.is_empty()
+        && let Some(handover) = hand_over_to_overfit_check(function, written_args)
+    {
+        return handover;
+    }
     if let Some(function) = &function {
         test_fn::check_signature(function, "ml_test", &mut errors);
     }
@@ -31,7 +38,7 @@ pub(crate) fn expand_with(
         .ok();
     match (function, selection) {
         (Some(function), Some(selection)) if errors.is_empty() => {
-            generate(&args, function, &selection)
+            generate(&args, function, &selection, "Test")
         }
         // On any error the item is emitted as written, so the rest of the crate still
         // type-checks and the editor keeps working; the errors point at the tokens.
@@ -43,15 +50,51 @@ pub(crate) fn expand_with(
     }
 }
 
+/// `#[ml_test(...)]` above `#[overfit_check]`: the check group owns the expansion, so re-emit
+/// the fn with `#[overfit_check]` first and this attribute below it, where it reads the tier.
+fn hand_over_to_overfit_check(function: &ItemFn, args: TokenStream) -> Option<TokenStream> {
+    let position = function
+        .attrs
+        .iter()
+        .position(|attr| test_fn::is_attribute(attr, "overfit_check"))?;
+    // Re-emitted by absolute path: written bare and not imported, the name would not resolve,
+    // and rustc would expand this attribute again, handing over forever.
+    let overfit_args = match &function.attrs[position].meta {
+        syn::Meta::List(list) => list.tokens.clone(),
+        _ => TokenStream::new(),
+    };
+    let others = function
+        .attrs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != position)
+        .map(|(_, attr)| attr);
+    let ItemFn {
+        vis, sig, block, ..
+    } = function;
+    Some(quote! {
+        #[::ml_test::overfit_check(#overfit_args)]
+        #[::ml_test::ml_test(#args)]
+        #(#others)*
+        #vis #sig #block
+    })
+}
+
 /// Makes rustc record `ML_TEST_TIERS` in the crate's dep-info, so cargo rebuilds the test crate
 /// when the variable changes (proc macros cannot declare that themselves on stable).
-fn track_tiers_var() -> TokenStream {
+pub(crate) fn track_tiers_var() -> TokenStream {
     quote! {
         const _: ::core::option::Option<&str> = ::core::option_env!(#TIERS_VAR);
     }
 }
 
-fn generate(args: &TestArgs, function: ItemFn, selection: &TierSelection) -> TokenStream {
+/// The test fn and its registry entry. `kind` names the `TestKind` variant to register.
+pub(crate) fn generate(
+    args: &TestArgs,
+    function: ItemFn,
+    selection: &TierSelection,
+    kind: &str,
+) -> TokenStream {
     let ItemFn {
         attrs,
         vis,
@@ -68,7 +111,7 @@ fn generate(args: &TestArgs, function: ItemFn, selection: &TierSelection) -> Tok
         .filter(|_| !test_fn::has_ignore_attribute(&attrs))
         .map(|reason| quote!(#[ignore = #reason]));
 
-    let entry = entry_tokens(args, &sig.ident, ignore_reason.as_deref());
+    let entry = entry_tokens(args, &sig.ident, ignore_reason.as_deref(), kind);
     let entry_ident = format_ident!("__ML_TEST_ENTRY", span = Span::mixed_site());
     let body_ident = format_ident!("__ml_test_body", span = Span::mixed_site());
     let output = sig.output.to_token_stream();
@@ -116,7 +159,13 @@ fn generate(args: &TestArgs, function: ItemFn, selection: &TierSelection) -> Tok
 
 /// The `TestEntry` literal, written once per place it is needed (the fn's static and the
 /// registry submission).
-fn entry_tokens(args: &TestArgs, name: &syn::Ident, ignore_reason: Option<&str>) -> TokenStream {
+fn entry_tokens(
+    args: &TestArgs,
+    name: &syn::Ident,
+    ignore_reason: Option<&str>,
+    kind: &str,
+) -> TokenStream {
+    let kind = syn::Ident::new(kind, Span::call_site());
     let path = format!("::{name}");
     let tier = tiers::variant(args.tier());
     let seed = match args.seed {
@@ -145,7 +194,7 @@ fn entry_tokens(args: &TestArgs, name: &syn::Ident, ignore_reason: Option<&str>)
             ignored: #ignored,
             file: ::core::file!(),
             line: #line,
-            kind: ::ml_test::__private::TestKind::Test,
+            kind: ::ml_test::__private::TestKind::#kind,
         }
     }
 }

@@ -1,0 +1,136 @@
+//! A check group: the shared training run behind the tests that `#[overfit_check]` generates.
+
+use std::sync::OnceLock;
+
+use super::checks::{self, CheckFailure, Thresholds};
+use super::report;
+use super::{Trainer, TrainingRun};
+use crate::TestEntry;
+use crate::context::TestContext;
+
+/// The checks `#[overfit_check]` can generate, one test each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// [`checks::loss_is_finite`]
+    LossIsFinite,
+    /// [`checks::loss_decreases`]
+    LossDecreases,
+    /// [`checks::params_update`]
+    ParamsUpdate,
+    /// [`checks::overfits_batch`]
+    OverfitsBatch,
+    /// [`checks::deterministic`]
+    Deterministic,
+    /// [`checks::loss_at_init`]
+    LossAtInit,
+    /// [`checks::frozen`]
+    Frozen,
+}
+
+/// One `#[overfit_check]`: its options and, once a check has asked for it, its training run.
+pub struct CheckGroup {
+    /// Names the group (the builder fn's path) and carries its seed; not registered itself.
+    pub entry: TestEntry,
+    /// Training steps of the shared run.
+    pub steps: usize,
+    /// The checks' thresholds.
+    pub thresholds: Thresholds,
+    /// `loss_at_init(classes = C)`.
+    pub classes: Option<usize>,
+    /// `frozen = [...]`.
+    pub frozen: &'static [&'static str],
+    run: OnceLock<TrainingRun>,
+}
+
+impl CheckGroup {
+    /// A group whose run has not been recorded yet.
+    pub const fn new(
+        entry: TestEntry,
+        steps: usize,
+        thresholds: Thresholds,
+        classes: Option<usize>,
+        frozen: &'static [&'static str],
+    ) -> CheckGroup {
+        CheckGroup {
+            entry,
+            steps,
+            thresholds,
+            classes,
+            frozen,
+            run: OnceLock::new(),
+        }
+    }
+
+    /// The group's seed context, fresh for each trainer built, so a builder that draws from
+    /// `ml_test::rng()` gets the same streams every time it is called.
+    fn build<T: Trainer>(&'static self, build: fn() -> T) -> (T, TestContext) {
+        let context = TestContext::for_test(&self.entry);
+        let trainer = {
+            let _entered = context.enter();
+            build()
+        };
+        (trainer, context)
+    }
+
+    /// The shared run: recorded by the first check that needs it, in this process.
+    pub fn run<T: Trainer>(&'static self, build: fn() -> T) -> &'static TrainingRun {
+        self.run.get_or_init(|| {
+            let (mut trainer, context) = self.build(build);
+            let _entered = context.enter();
+            TrainingRun::record(&mut trainer, self.steps)
+        })
+    }
+
+    /// Runs one check and panics with the report when it fails.
+    pub fn check<T: Trainer>(&'static self, check: Check, build: fn() -> T) {
+        let outcome = match check {
+            Check::Deterministic => self.deterministic(build),
+            _ => {
+                let run = self.run(build);
+                let frozen = self.frozen;
+                match check {
+                    Check::LossIsFinite => checks::loss_is_finite(run),
+                    Check::LossDecreases => checks::loss_decreases(run, &self.thresholds),
+                    Check::ParamsUpdate => checks::params_update(run, frozen, &self.thresholds),
+                    Check::OverfitsBatch => checks::overfits_batch(run, &self.thresholds),
+                    Check::Frozen => checks::frozen(run, frozen, &self.thresholds),
+                    Check::LossAtInit => {
+                        let classes = self.classes.unwrap_or_else(|| {
+                            panic!("`loss_at_init` needs `loss_at_init(classes = C)` on #[overfit_check]")
+                        });
+                        checks::loss_at_init(run, classes, &self.thresholds)
+                    }
+                    Check::Deterministic => unreachable!("handled above"),
+                }
+                .map_err(|failure| (failure, run.losses.clone()))
+            }
+        };
+        if let Err((failure, losses)) = outcome {
+            panic!("{}", self.failure_message(&failure, &losses));
+        }
+    }
+
+    fn deterministic<T: Trainer>(
+        &'static self,
+        build: fn() -> T,
+    ) -> Result<(), (CheckFailure, Vec<f64>)> {
+        let steps = self.thresholds.deterministic_steps.min(self.steps).max(1);
+        let losses = || {
+            let (mut trainer, context) = self.build(build);
+            let _entered = context.enter();
+            (0..steps).map(|_| trainer.step()).collect::<Vec<f64>>()
+        };
+        let first = losses();
+        let second = losses();
+        checks::deterministic(&first, &second).map_err(|failure| (failure, first))
+    }
+
+    fn failure_message(&'static self, failure: &CheckFailure, losses: &[f64]) -> String {
+        let seed = TestContext::for_test(&self.entry).seed();
+        format!(
+            "convergence check {failure}\n  {}\n  trainer: `{}` (seed {seed}; replay with ML_TEST_SEED={seed})",
+            report::loss_curve(losses),
+            self.entry.name(),
+        )
+    }
+}

@@ -1,0 +1,290 @@
+//! The expansion of `#[overfit_check]`: the builder fn as written, a module of the same name
+//! with one `#[ml_test]`-style test per check, and a compile-time check that the fn builds a
+//! `Trainer`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemFn, Meta, ReturnType};
+
+use super::attr::{self, DEFAULT_CHECKS, OverfitArgs};
+use crate::diag::Errors;
+use crate::ml_test::{self, TestArgs};
+use crate::test_fn;
+use crate::tiers::TierSelection;
+
+/// Default number of training steps of the shared run.
+const DEFAULT_STEPS: usize = 200;
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_with(args, item, TierSelection::from_env())
+}
+
+pub(crate) fn expand_with(
+    args: TokenStream,
+    item: TokenStream,
+    selection: Result<TierSelection, String>,
+) -> TokenStream {
+    let mut errors = Errors::default();
+    let mut args = attr::parse(args, &mut errors);
+    let function = test_fn::parse(item.clone(), "overfit_check", &mut errors);
+    let mut function = match function {
+        Some(function) => function,
+        None => return fallback(&errors, item),
+    };
+    check_builder(&function, &mut errors);
+    absorb_ml_test(&mut function, &mut args, &mut errors);
+    let selection = selection
+        .map_err(|message| errors.at(Span::call_site(), message))
+        .ok();
+    match selection {
+        Some(selection) if errors.is_empty() => generate(&args, function, &selection),
+        _ => fallback(&errors, item),
+    }
+}
+
+fn fallback(errors: &Errors, item: TokenStream) -> TokenStream {
+    let errors = errors.to_compile_errors();
+    let tracking = ml_test::track_tiers_var();
+    quote! { #errors #tracking #[allow(dead_code)] #item }
+}
+
+/// The builder is called by each check: no parameters, no generics, not async, and it returns
+/// the trainer (whether that is a `Trainer` is checked by the compiler, at the return type).
+fn check_builder(function: &ItemFn, errors: &mut Errors) {
+    let sig = &function.sig;
+    for input in &sig.inputs {
+        errors.spanned(
+            input,
+            "#[overfit_check] calls this fn to build a fresh trainer for each run, so it takes no \
+             parameters: build the model, optimiser and tiny batch inside it",
+        );
+    }
+    if let Some(lt) = &sig.generics.lt_token {
+        errors.at(lt.span, "#[overfit_check] fns cannot be generic");
+    }
+    if let Some(asyncness) = &sig.asyncness {
+        errors.at(
+            asyncness.span,
+            "#[overfit_check] fns build a trainer synchronously; remove `async`",
+        );
+    }
+    if let ReturnType::Default = sig.output {
+        errors.at(
+            sig.ident.span(),
+            "#[overfit_check] needs the fn to return the Trainer it builds, e.g. `fn model() -> MyTrainer`",
+        );
+    }
+}
+
+/// `#[ml_test(tier, seed = N, timeout = "..")]` below `#[overfit_check]` sets the group's tier
+/// and options; the attribute is consumed so it generates no test of its own.
+fn absorb_ml_test(function: &mut ItemFn, args: &mut OverfitArgs, errors: &mut Errors) {
+    let Some(position) = function
+        .attrs
+        .iter()
+        .position(|attr| test_fn::is_attribute(attr, "ml_test"))
+    else {
+        return;
+    };
+    let attr = function.attrs.remove(position);
+    let tokens = match &attr.meta {
+        Meta::List(list) => list.tokens.clone(),
+        _ => TokenStream::new(),
+    };
+    let test_args = ml_test::parse_args(tokens, errors);
+    if let Some((tier, span)) = test_args.tier {
+        if args.tier.is_some() {
+            errors.at(
+                span,
+                "the tier is given twice: in `#[ml_test(...)]` and as `tier = ...`; keep one",
+            );
+        } else {
+            args.tier = Some((tier, span));
+        }
+    }
+    args.seed = args.seed.or(test_args.seed);
+    args.timeout = args.timeout.take().or(test_args.timeout);
+}
+
+fn generate(args: &OverfitArgs, function: ItemFn, selection: &TierSelection) -> TokenStream {
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let steps = args.steps.unwrap_or(DEFAULT_STEPS);
+    let group = format_ident!("__ML_TEST_GROUP", span = Span::mixed_site());
+
+    let mut checks: Vec<(&str, &str)> = DEFAULT_CHECKS
+        .iter()
+        .filter(|check| !args.skip.iter().any(|skip| skip == *check))
+        .map(|check| (*check, variant(check)))
+        .collect();
+    if args.classes.is_some() {
+        checks.push(("loss_at_init", "LossAtInit"));
+    }
+    if !args.frozen.is_empty() {
+        checks.push(("frozen", "Frozen"));
+    }
+
+    let tier = args.tier.map_or("slow", |(tier, _)| tier);
+    let test_args = TestArgs {
+        tier: Some((tier, Span::call_site())),
+        seed: args.seed,
+        timeout: args.timeout.clone(),
+    };
+    let tests = checks.iter().map(|(check, variant)| {
+        let check_ident = syn::Ident::new(check, name.span());
+        let variant = syn::Ident::new(variant, Span::call_site());
+        let doc = format!("Convergence check `{check}` of [`{name}`](super::{name}).");
+        let test: ItemFn = syn::parse_quote! {
+            #[doc = #doc]
+            fn #check_ident() {
+                #group.check(::ml_test::__private::Check::#variant, super::#name)
+            }
+        };
+        ml_test::generate(&test_args, test, selection, "ConvergenceCheck")
+    });
+
+    let thresholds = thresholds(args);
+    let classes = match args.classes {
+        Some(c) => quote!(::core::option::Option::Some(#c)),
+        None => quote!(::core::option::Option::None),
+    };
+    let frozen = &args.frozen;
+    let seed = match args.seed {
+        Some(seed) => quote!(::core::option::Option::Some(#seed)),
+        None => quote!(::core::option::Option::None),
+    };
+    let tier_variant = crate::tiers::variant(tier);
+    // The compiler's "is not a Trainer" error lands on the return type.
+    let output_span = match &function.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => name.span(),
+    };
+    let trainer_check = quote_spanned! {output_span=>
+        const _: () = {
+            fn __ml_test_builds_a_trainer() {
+                ::ml_test::__private::assert_builds_trainer(&(#name as fn() -> _));
+            }
+        };
+    };
+    let module_doc = format!("Convergence checks of [`{name}`], generated by `#[overfit_check]`.");
+
+    quote! {
+        #[cfg_attr(not(test), allow(dead_code))]
+        #function
+
+        #trainer_check
+
+        #[doc = #module_doc]
+        #vis mod #name {
+            static #group: ::ml_test::__private::CheckGroup = ::ml_test::__private::CheckGroup::new(
+                ::ml_test::__private::TestEntry {
+                    path: ::core::module_path!(),
+                    tier: ::ml_test::__private::Tier::#tier_variant,
+                    seed: #seed,
+                    timeout: ::core::option::Option::None,
+                    ignored: ::core::option::Option::None,
+                    file: ::core::file!(),
+                    line: ::core::line!(),
+                    kind: ::ml_test::__private::TestKind::ConvergenceCheck,
+                },
+                #steps,
+                #thresholds,
+                #classes,
+                &[#(#frozen),*],
+            );
+
+            #(#tests)*
+        }
+    }
+}
+
+fn variant(check: &str) -> &'static str {
+    match check {
+        "loss_is_finite" => "LossIsFinite",
+        "loss_decreases" => "LossDecreases",
+        "params_update" => "ParamsUpdate",
+        "overfits_batch" => "OverfitsBatch",
+        _ => "Deterministic",
+    }
+}
+
+/// A `Thresholds` literal: the options given, the runtime's defaults for the rest.
+fn thresholds(args: &OverfitArgs) -> TokenStream {
+    let mut fields = Vec::new();
+    if let Some(target) = args.number("target_loss") {
+        fields.push(quote!(target_loss: ::core::option::Option::Some(#target)));
+    }
+    for (option, field) in [
+        ("target_relative", "target_relative"),
+        ("window", "window_fraction"),
+        ("min_decrease", "min_decrease"),
+        ("min_param_change", "min_param_change"),
+        ("init_rtol", "init_rtol"),
+    ] {
+        if let Some(value) = args.number(option) {
+            let field = format_ident!("{field}");
+            fields.push(quote!(#field: #value));
+        }
+    }
+    if let Some(steps) = args.deterministic_steps {
+        fields.push(quote!(deterministic_steps: #steps));
+    }
+    quote! {
+        ::ml_test::__private::Thresholds {
+            #(#fields,)*
+            ..::ml_test::__private::Thresholds::DEFAULT
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(args: &str, item: &str) -> String {
+        expand_with(
+            args.parse().unwrap(),
+            item.parse().unwrap(),
+            TierSelection::parse(None),
+        )
+        .to_string()
+    }
+
+    #[test]
+    fn one_test_per_check_in_a_module_named_after_the_fn() {
+        let out = expand_str(
+            "steps = 50, skip = [overfits_batch], frozen = [\"b\"]",
+            "fn model() -> M { M }",
+        );
+        assert!(out.contains("mod model {"), "{out}");
+        for check in [
+            "loss_is_finite",
+            "loss_decreases",
+            "params_update",
+            "deterministic",
+            "frozen",
+        ] {
+            assert!(out.contains(&format!("fn {check} ()")), "{check}: {out}");
+        }
+        assert!(!out.contains("fn overfits_batch ()"), "skipped: {out}");
+        assert!(out.contains("Tier :: Slow"), "slow by default: {out}");
+        assert!(out.contains("50usize"), "{out}");
+    }
+
+    #[test]
+    fn an_ml_test_attribute_below_sets_the_tier_and_is_consumed() {
+        let out = expand_str(
+            "",
+            "#[ml_test(integration, seed = 5)] fn model() -> M { M }",
+        );
+        assert!(!out.contains("ml_test (integration"), "consumed: {out}");
+        assert!(out.contains("Tier :: Integration"), "{out}");
+        assert!(out.contains("Some (5u64)"), "{out}");
+        let twice = expand_str(
+            "tier = gpu",
+            "#[ml_test(integration)] fn model() -> M { M }",
+        );
+        assert!(twice.contains("the tier is given twice"), "{twice}");
+    }
+}
