@@ -112,6 +112,17 @@ impl TestContext {
         }))
     }
 
+    /// A context for `entry` with a given seed, whatever `ML_TEST_SEED` says: for tools that
+    /// sweep seeds (see `CheckGroup::sweep`).
+    pub fn with_seed(entry: &'static TestEntry, seed: u64) -> TestContext {
+        TestContext(Arc::new(ActiveTest {
+            entry,
+            seed,
+            seed_source: SeedSource::Attribute,
+            rng_draws: AtomicU64::new(0),
+        }))
+    }
+
     /// The test's libtest name (`module::test_fn`).
     pub fn name(&self) -> &'static str {
         self.0.entry.name()

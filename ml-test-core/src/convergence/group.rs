@@ -64,7 +64,14 @@ impl CheckGroup {
     /// The group's seed context, fresh for each trainer built, so a builder that draws from
     /// `ml_test::rng()` gets the same streams every time it is called.
     fn build<T: Trainer>(&'static self, build: fn() -> T) -> (T, TestContext) {
-        let context = TestContext::for_test(&self.entry);
+        self.build_with(build, TestContext::for_test(&self.entry))
+    }
+
+    fn build_with<T: Trainer>(
+        &'static self,
+        build: fn() -> T,
+        context: TestContext,
+    ) -> (T, TestContext) {
         let trainer = {
             let _entered = context.enter();
             build()
@@ -81,28 +88,85 @@ impl CheckGroup {
         })
     }
 
+    /// The checks this group generates tests for.
+    pub fn checks(&self, skip: &[Check]) -> Vec<Check> {
+        let mut checks = vec![
+            Check::LossIsFinite,
+            Check::LossDecreases,
+            Check::ParamsUpdate,
+            Check::OverfitsBatch,
+            Check::Deterministic,
+        ];
+        if self.classes.is_some() {
+            checks.push(Check::LossAtInit);
+        }
+        if !self.frozen.is_empty() {
+            checks.push(Check::Frozen);
+        }
+        checks.retain(|check| !skip.contains(check));
+        checks
+    }
+
+    /// Runs `checks` on a fresh training run with `seed`, bypassing the shared run: for sweeping
+    /// seeds, as the framework's own bug zoo does. Returns each check's verdict.
+    pub fn sweep<T: Trainer>(
+        &'static self,
+        build: fn() -> T,
+        seed: u64,
+        checks: &[Check],
+    ) -> Vec<(Check, Result<(), CheckFailure>)> {
+        let fresh = || self.build_with(build, TestContext::with_seed(&self.entry, seed));
+        let run = {
+            let (mut trainer, context) = fresh();
+            let _entered = context.enter();
+            TrainingRun::record(&mut trainer, self.steps)
+        };
+        let first_losses = |_: ()| {
+            let (mut trainer, context) = fresh();
+            let _entered = context.enter();
+            let steps = self.thresholds.deterministic_steps.min(self.steps).max(1);
+            (0..steps).map(|_| trainer.step()).collect::<Vec<f64>>()
+        };
+        checks
+            .iter()
+            .map(|check| {
+                let verdict = match check {
+                    Check::Deterministic => {
+                        checks::deterministic(&first_losses(()), &first_losses(()))
+                    }
+                    other => self.verdict(*other, &run),
+                };
+                (*check, verdict)
+            })
+            .collect()
+    }
+
+    fn verdict(&self, check: Check, run: &TrainingRun) -> Result<(), CheckFailure> {
+        let frozen = self.frozen;
+        match check {
+            Check::LossIsFinite => checks::loss_is_finite(run),
+            Check::LossDecreases => checks::loss_decreases(run, &self.thresholds),
+            Check::ParamsUpdate => checks::params_update(run, frozen, &self.thresholds),
+            Check::OverfitsBatch => checks::overfits_batch(run, &self.thresholds),
+            Check::Frozen => checks::frozen(run, frozen, &self.thresholds),
+            Check::LossAtInit => {
+                let classes = self.classes.unwrap_or_else(|| {
+                    panic!("`loss_at_init` needs `loss_at_init(classes = C)` on #[overfit_check]")
+                });
+                checks::loss_at_init(run, classes, &self.thresholds)
+            }
+            Check::Deterministic => unreachable!("needs two fresh trainers, not a run"),
+        }
+    }
+
     /// Runs one check and panics with the report when it fails.
     pub fn check<T: Trainer>(&'static self, check: Check, build: fn() -> T) {
         let outcome = match check {
             Check::Deterministic => self.deterministic(build),
             _ => {
                 let run = self.run(build);
-                let frozen = self.frozen;
-                match check {
-                    Check::LossIsFinite => checks::loss_is_finite(run),
-                    Check::LossDecreases => checks::loss_decreases(run, &self.thresholds),
-                    Check::ParamsUpdate => checks::params_update(run, frozen, &self.thresholds),
-                    Check::OverfitsBatch => checks::overfits_batch(run, &self.thresholds),
-                    Check::Frozen => checks::frozen(run, frozen, &self.thresholds),
-                    Check::LossAtInit => {
-                        let classes = self.classes.unwrap_or_else(|| {
-                            panic!("`loss_at_init` needs `loss_at_init(classes = C)` on #[overfit_check]")
-                        });
-                        checks::loss_at_init(run, classes, &self.thresholds)
-                    }
-                    Check::Deterministic => unreachable!("handled above"),
-                }
-                .map_err(|failure| (failure, run.losses.clone()))
+                self.verdict(check, run)
+                    .map_err(|failure| (failure, run.losses.clone()))
             }
         };
         if let Err((failure, losses)) = outcome {

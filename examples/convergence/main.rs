@@ -1,0 +1,62 @@
+//! Convergence checks on real trainers: logistic regression and a two-layer MLP on XOR, both
+//! written on ndarray with hand-written gradients.
+//!
+//! ```text
+//! ML_TEST_TIERS=slow cargo test --example convergence   # the checks are slow-tier by default
+//! cargo run --example convergence                        # the checks, run by hand, with their verdicts
+//! ```
+
+#![cfg_attr(not(test), allow(dead_code))]
+
+mod trainers;
+
+use ml_test::prelude::*;
+use trainers::{Bug, LogisticRegression, Mlp};
+
+/// Logistic regression on six separable points: two classes, so the loss starts near ln 2.
+#[overfit_check(steps = 300, target_loss = 0.05, loss_at_init(classes = 2))]
+fn logistic_regression() -> LogisticRegression {
+    LogisticRegression::new(Bug::None)
+}
+
+/// XOR needs the hidden layer: a model that overfits these four points has working backprop
+/// through both layers. The output bias is frozen, and the check proves it stays put.
+#[overfit_check(steps = 1000, frozen = ["b2"], loss_at_init(classes = 2))]
+fn xor_mlp() -> Mlp {
+    Mlp::new(Bug::None)
+}
+
+/// A planted bug, to see what a failure looks like: `cargo run --example convergence`.
+fn mlp_with_a_layer_left_out() -> Mlp {
+    Mlp::new(Bug::LayerLeftOut)
+}
+
+fn main() {
+    use ml_test::convergence::{Check, CheckGroup, Thresholds};
+    static GROUP: CheckGroup = CheckGroup::new(
+        ml_test::__private::TestEntry {
+            path: "convergence::mlp_with_a_layer_left_out",
+            tier: Tier::Slow,
+            seed: Some(1),
+            timeout: None,
+            ignored: None,
+            file: file!(),
+            line: line!(),
+            kind: ml_test::TestKind::ConvergenceCheck,
+        },
+        1000,
+        Thresholds::DEFAULT,
+        None,
+        &["b2"],
+    );
+    for (check, verdict) in GROUP.sweep(
+        mlp_with_a_layer_left_out,
+        1,
+        &GROUP.checks(&[Check::Deterministic]),
+    ) {
+        match verdict {
+            Ok(()) => println!("{check:?}: ok"),
+            Err(failure) => println!("{check:?}: FAILED {failure}"),
+        }
+    }
+}
