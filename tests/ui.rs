@@ -12,6 +12,7 @@ fn diagnostics() {
     {
         let cases = trybuild::TestCases::new();
         cases.compile_fail("tests/ui/ml_test/*.rs");
+        cases.compile_fail("tests/ui/overfit_check/*.rs");
     } // trybuild runs the cases when `cases` drops
 
     // An unknown tier in the variable is a compile error that names the variable.

@@ -1,0 +1,6 @@
+use ml_test::prelude::*;
+
+#[overfit_check]
+fn model() {}
+
+fn main() {}

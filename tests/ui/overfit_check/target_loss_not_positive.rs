@@ -1,0 +1,15 @@
+use ml_test::prelude::*;
+
+struct T;
+
+#[overfit_check(target_loss = 0.0)]
+fn model() -> T {
+    T
+}
+
+#[overfit_check(target_loss = -0.5)]
+fn other() -> T {
+    T
+}
+
+fn main() {}
