@@ -133,3 +133,100 @@ fn the_group_registers_one_test_per_check_in_its_tier() {
             .all(|t| t.kind == ml_test::TestKind::ConvergenceCheck)
     );
 }
+
+/// The step does nothing: the loss is flat and no tensor moves.
+struct NoOpStep(LogReg);
+
+impl Trainer for NoOpStep {
+    fn step(&mut self) -> f64 {
+        let w = self.0.w.clone();
+        let b = self.0.b.clone();
+        let loss = self.0.step();
+        (self.0.w, self.0.b) = (w, b);
+        loss
+    }
+    fn parameters(&self) -> Vec<(String, ArrayD<f64>)> {
+        self.0.parameters()
+    }
+}
+
+static NO_OP: ml_test::convergence::CheckGroup = ml_test::convergence::CheckGroup::new(
+    ml_test::__private::TestEntry {
+        path: "overfit_check::no_op_trainer",
+        tier: Tier::Unit,
+        seed: Some(9),
+        timeout: None,
+        ignored: None,
+        file: file!(),
+        line: line!(),
+        kind: ml_test::TestKind::ConvergenceCheck,
+    },
+    100,
+    ml_test::convergence::Thresholds::DEFAULT,
+    None,
+    &[],
+);
+
+fn failure_message(check: ml_test::convergence::Check) -> String {
+    let panic = std::panic::catch_unwind(|| NO_OP.check(check, || NoOpStep(LogReg::new(1.0))))
+        .expect_err("the check must fail on a trainer whose step does nothing");
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .expect("a formatted message")
+}
+
+#[ml_test]
+fn a_failed_check_reports_numbers_a_sparkline_and_a_plot() {
+    use ml_test::convergence::Check;
+    let message = failure_message(Check::LossDecreases);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(
+        lines[0],
+        "convergence check `loss_decreases`: the loss did not go down"
+    );
+    assert!(
+        lines[1].starts_with("  first window mean (steps 0..10): 0.69"),
+        "{message}"
+    );
+    assert!(
+        lines[2].starts_with("  last window mean (steps 90..100): 0.69"),
+        "{message}"
+    );
+    let curve = lines
+        .iter()
+        .find(|l| l.starts_with("  loss "))
+        .expect("a loss-curve line");
+    assert!(
+        curve.contains("▄▄▄▄") && curve.ends_with("(100 steps)"),
+        "{curve}"
+    );
+    let plot = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("  plot: "))
+        .expect("a plot line");
+    let svg = std::fs::read_to_string(plot).unwrap_or_else(|e| panic!("{plot}: {e}"));
+    assert!(
+        svg.contains("<polyline") && svg.contains("no_op_trainer: loss_decreases failed (seed")
+    );
+    assert!(
+        message.ends_with("replay with ML_TEST_SEED=9)")
+            || std::env::var_os("ML_TEST_SEED").is_some(),
+        "{message}"
+    );
+
+    let update = failure_message(Check::ParamsUpdate);
+    assert!(
+        update.contains("`params_update`: 2 of 2 trainable tensor(s) did not move"),
+        "{update}"
+    );
+    assert!(
+        update.contains("\n  w [2]: max change 0 after 100 steps (after step 1: 0)"),
+        "{update}"
+    );
+    let overfit = failure_message(Check::OverfitsBatch);
+    assert!(
+        overfit.contains("`overfits_batch`: the loss did not reach 0.0347"),
+        "{overfit}"
+    );
+}

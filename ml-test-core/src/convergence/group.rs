@@ -191,10 +191,17 @@ impl CheckGroup {
 
     fn failure_message(&'static self, failure: &CheckFailure, losses: &[f64]) -> String {
         let seed = TestContext::for_test(&self.entry).seed();
+        let name = self.entry.name();
+        let file = format!("{}.{}.svg", name.replace("::", "."), failure.check);
+        let path = report::plot_dir().join(file);
+        let title = format!("{name}: {} failed (seed {seed})", failure.check);
+        let plot = match report::write_loss_plot(&path, &title, losses) {
+            Ok(()) => format!("plot: {}", path.display()),
+            Err(error) => format!("plot: not written ({error})"),
+        };
         format!(
-            "convergence check {failure}\n  {}\n  trainer: `{}` (seed {seed}; replay with ML_TEST_SEED={seed})",
+            "convergence check {failure}\n  {}\n  {plot}\n  trainer: `{name}` (seed {seed}; replay with ML_TEST_SEED={seed})",
             report::loss_curve(losses),
-            self.entry.name(),
         )
     }
 }
