@@ -52,13 +52,17 @@ path = "tests/failing.rs"
 name = "typo"
 path = "tests/typo.rs"
 
+[[test]]
+name = "convergence"
+path = "tests/convergence.rs"
+
 [workspace]
 "#,
             root = ROOT
         );
         write_if_changed(&dir.join("Cargo.toml"), &manifest);
         write_if_changed(&dir.join("src/lib.rs"), "");
-        for file in ["tiers.rs", "failing.rs", "typo.rs"] {
+        for file in ["tiers.rs", "failing.rs", "typo.rs", "convergence.rs"] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
             write_if_changed(&dir.join("tests").join(file), &source);
@@ -375,5 +379,90 @@ fn failures_report_the_seed_and_misuse_says_how_to_fix_it() {
     assert_contains(
         &misordered,
         "That happens when `#[test]` is written above `#[ml_test]`",
+    );
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn convergence_checks_in_a_users_crate() {
+    let scratch = Scratch::create();
+    let checks = [
+        "loss_is_finite",
+        "loss_decreases",
+        "params_update",
+        "overfits_batch",
+        "deterministic",
+    ];
+
+    // By default the checks (tier slow) are ignored, with their reason.
+    let output = scratch.cargo(None, &[], &["test", "--offline", "--test", "convergence"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let default = outcomes(&String::from_utf8_lossy(&output.stdout));
+    for check in checks {
+        assert_ignored_for_tier(&default, &format!("logistic_regression::{check}"), "slow");
+    }
+
+    // Every tier: the working trainer passes all five checks; the no-op one fails exactly the
+    // three that a step doing nothing must fail, each with a sparkline of its flat loss.
+    let output = scratch.cargo(
+        Some("all"),
+        &[],
+        &[
+            "test",
+            "--offline",
+            "--test",
+            "convergence",
+            "--",
+            "--test-threads=1",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        !output.status.success(),
+        "the no-op trainer must fail:\n{stdout}"
+    );
+    let all = outcomes(&stdout);
+    for check in checks {
+        assert_ran(&all, &format!("logistic_regression::{check}"));
+    }
+    for (check, failed) in [
+        ("loss_is_finite", false),
+        ("loss_decreases", true),
+        ("params_update", true),
+        ("overfits_batch", true),
+        ("deterministic", false),
+    ] {
+        let name = format!("step_does_nothing::{check}");
+        let expected = if failed { "FAILED" } else { "ok" };
+        assert_eq!(
+            all.get(&name).map(String::as_str),
+            Some(expected),
+            "{name}:\n{stdout}"
+        );
+    }
+    for summary in [
+        "convergence check `loss_decreases`: the loss did not go down",
+        "convergence check `params_update`: 2 of 2 trainable tensor(s) did not move",
+        "convergence check `overfits_batch`: the loss did not reach",
+    ] {
+        assert_contains(&stdout, summary);
+    }
+    assert_eq!(
+        stdout.matches("(100 steps)").count(),
+        3,
+        "a sparkline per failure:\n{stdout}"
+    );
+    assert_contains(&stdout, "loss 0.69");
+    assert_contains(&stdout, "▄▄▄▄▄▄▄▄▄▄ 0.69");
+    assert_contains(&stdout, "plot: ");
+
+    // The group's training seed is the seed each failing check reports for a rerun.
+    let group_seed = stdout
+        .split("trainer: `step_does_nothing` (seed ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .expect("the group's seed is printed");
+    assert_contains(
+        &stdout,
+        &format!("`step_does_nothing::params_update` (tier slow) failed with seed {group_seed} "),
     );
 }

@@ -302,12 +302,17 @@ pub fn parse_seed_var(value: &str) -> Result<Option<u64>, String> {
 
 /// FNV-1a over the test name: stable across Rust releases and platforms (unlike `DefaultHasher`),
 /// so a test's derived seed never changes unless its name does.
-pub fn seed_from_name(name: &str) -> u64 {
+pub const fn seed_from_name(name: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    name.bytes().fold(OFFSET, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-    })
+    let bytes = name.as_bytes();
+    let mut hash = OFFSET;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash = (hash ^ bytes[i] as u64).wrapping_mul(PRIME);
+        i += 1;
+    }
+    hash
 }
 
 /// The seed of the `draw`-th generator of a test. The first is the test's seed itself, so

@@ -23,7 +23,7 @@ pub use rand;
 /// Used by generated code; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::context::TestRun;
+    pub use crate::context::{TestRun, seed_from_name};
     pub use crate::convergence::{Check, CheckGroup, Thresholds, Trainer};
 
     /// Compile-time check that an `#[overfit_check]` fn builds a [`Trainer`].

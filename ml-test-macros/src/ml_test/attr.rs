@@ -27,6 +27,9 @@ pub(crate) struct TestArgs {
     pub(crate) seed: Option<u64>,
     /// As written (`"30s"`) and parsed.
     pub(crate) timeout: Option<(String, Duration)>,
+    /// Without `seed`, seed from the enclosing module's path instead of the test's name: the
+    /// checks of an `#[overfit_check]` group share their group's seed.
+    pub(crate) seed_from_module: bool,
 }
 
 impl TestArgs {

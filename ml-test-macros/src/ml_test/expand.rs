@@ -170,6 +170,11 @@ fn entry_tokens(
     let tier = tiers::variant(args.tier());
     let seed = match args.seed {
         Some(seed) => quote!(::core::option::Option::Some(#seed)),
+        None if args.seed_from_module => {
+            quote!(::core::option::Option::Some(
+                ::ml_test::__private::seed_from_name(::core::module_path!())
+            ))
+        }
         None => quote!(::core::option::Option::None),
     };
     let timeout = match &args.timeout {

@@ -130,6 +130,7 @@ fn generate(args: &OverfitArgs, function: ItemFn, selection: &TierSelection) -> 
         tier: Some((tier, Span::call_site())),
         seed: args.seed,
         timeout: args.timeout.clone(),
+        seed_from_module: true,
     };
     let tests = checks.iter().map(|(check, variant)| {
         let check_ident = syn::Ident::new(check, name.span());
@@ -150,9 +151,13 @@ fn generate(args: &OverfitArgs, function: ItemFn, selection: &TierSelection) -> 
         None => quote!(::core::option::Option::None),
     };
     let frozen = &args.frozen;
+    // The group and its tests share one seed: the attribute's, else one derived from the
+    // group's module path (the same expression in the tests' entries).
     let seed = match args.seed {
         Some(seed) => quote!(::core::option::Option::Some(#seed)),
-        None => quote!(::core::option::Option::None),
+        None => quote!(::core::option::Option::Some(
+            ::ml_test::__private::seed_from_name(::core::module_path!())
+        )),
     };
     let tier_variant = crate::tiers::variant(tier);
     // The compiler's "is not a Trainer" error lands on the return type.
