@@ -11,22 +11,7 @@ use trainers::{Bug, LogisticRegression, Mlp};
 const SEEDS: std::ops::Range<u64> = 0..20;
 
 const fn group(path: &'static str, steps: usize, frozen: &'static [&'static str]) -> CheckGroup {
-    CheckGroup::new(
-        ml_test::__private::TestEntry {
-            path,
-            tier: Tier::Integration,
-            seed: None,
-            timeout: None,
-            ignored: None,
-            file: file!(),
-            line: line!(),
-            kind: ml_test::TestKind::ConvergenceCheck,
-        },
-        steps,
-        Thresholds::DEFAULT,
-        Some(2),
-        frozen,
-    )
+    CheckGroup::standalone(path, steps, Thresholds::DEFAULT, Some(2), frozen)
 }
 
 static LOGREG: CheckGroup = group("bug_zoo::logistic_regression", 300, &[]);

@@ -150,17 +150,8 @@ impl Trainer for NoOpStep {
     }
 }
 
-static NO_OP: ml_test::convergence::CheckGroup = ml_test::convergence::CheckGroup::new(
-    ml_test::__private::TestEntry {
-        path: "overfit_check::no_op_trainer",
-        tier: Tier::Unit,
-        seed: Some(9),
-        timeout: None,
-        ignored: None,
-        file: file!(),
-        line: line!(),
-        kind: ml_test::TestKind::ConvergenceCheck,
-    },
+static NO_OP: ml_test::convergence::CheckGroup = ml_test::convergence::CheckGroup::standalone(
+    "overfit_check::no_op_trainer",
     100,
     ml_test::convergence::Thresholds::DEFAULT,
     None,
@@ -209,8 +200,9 @@ fn a_failed_check_reports_numbers_a_sparkline_and_a_plot() {
     assert!(
         svg.contains("<polyline") && svg.contains("no_op_trainer: loss_decreases failed (seed")
     );
+    let seed = ml_test::context::seed_from_name("no_op_trainer");
     assert!(
-        message.ends_with("replay with ML_TEST_SEED=9)")
+        message.ends_with(&format!("replay with ML_TEST_SEED={seed})"))
             || std::env::var_os("ML_TEST_SEED").is_some(),
         "{message}"
     );

@@ -33,17 +33,8 @@ fn mlp_with_a_layer_left_out() -> Mlp {
 
 fn main() {
     use ml_test::convergence::{Check, CheckGroup, Thresholds};
-    static GROUP: CheckGroup = CheckGroup::new(
-        ml_test::__private::TestEntry {
-            path: "convergence::mlp_with_a_layer_left_out",
-            tier: Tier::Slow,
-            seed: Some(1),
-            timeout: None,
-            ignored: None,
-            file: file!(),
-            line: line!(),
-            kind: ml_test::TestKind::ConvergenceCheck,
-        },
+    static GROUP: CheckGroup = CheckGroup::standalone(
+        "convergence::mlp_with_a_layer_left_out",
         1000,
         Thresholds::DEFAULT,
         None,

@@ -61,6 +61,33 @@ impl CheckGroup {
         }
     }
 
+    /// A group made by hand rather than by `#[overfit_check]` (to sweep seeds, or to run the
+    /// checks from a tool): `name` labels its messages and plots; its seed derives from `name`.
+    pub const fn standalone(
+        name: &'static str,
+        steps: usize,
+        thresholds: Thresholds,
+        classes: Option<usize>,
+        frozen: &'static [&'static str],
+    ) -> CheckGroup {
+        CheckGroup::new(
+            TestEntry {
+                path: name,
+                tier: crate::Tier::Unit,
+                seed: None,
+                timeout: None,
+                ignored: None,
+                file: "",
+                line: 0,
+                kind: crate::TestKind::ConvergenceCheck,
+            },
+            steps,
+            thresholds,
+            classes,
+            frozen,
+        )
+    }
+
     /// The group's seed context, fresh for each trainer built, so a builder that draws from
     /// `ml_test::rng()` gets the same streams every time it is called.
     fn build<T: Trainer>(&'static self, build: fn() -> T) -> (T, TestContext) {
