@@ -1,91 +1,27 @@
 //! `#[overfit_check]` on real trainers: the generated module, its tests and their tiers.
 
-use ml_test::ndarray::{Array1, Array2, ArrayD, array};
+#[path = "../examples/convergence/trainers.rs"]
+mod trainers;
+
 use ml_test::prelude::*;
-use ml_test::rand::Rng;
-
-/// Logistic regression with full-batch gradient descent on a tiny separable batch.
-pub struct LogReg {
-    x: Array2<f64>,
-    y: Array1<f64>,
-    w: Array1<f64>,
-    b: Array1<f64>,
-    lr: f64,
-}
-
-impl LogReg {
-    fn new(lr: f64) -> LogReg {
-        let mut rng = ml_test::rng();
-        LogReg {
-            x: array![
-                [0.0, 1.0],
-                [1.0, 0.0],
-                [2.0, 1.0],
-                [-1.0, -2.0],
-                [-2.0, 0.5],
-                [0.5, -1.5]
-            ],
-            y: array![1.0, 1.0, 1.0, 0.0, 0.0, 0.0],
-            // Small random init: the first loss sits near ln 2.
-            w: Array1::from_shape_fn(2, |_| rng.random_range(-0.01..0.01)),
-            b: Array1::zeros(1),
-            lr,
-        }
-    }
-}
-
-impl Trainer for LogReg {
-    fn step(&mut self) -> f64 {
-        let z = self.x.dot(&self.w) + self.b[0];
-        let p = z.mapv(|z| 1.0 / (1.0 + (-z).exp()));
-        let n = self.y.len() as f64;
-        let loss = -self
-            .y
-            .iter()
-            .zip(&p)
-            .map(|(y, p)| y * p.max(1e-12).ln() + (1.0 - y) * (1.0 - p).max(1e-12).ln())
-            .sum::<f64>()
-            / n;
-        let err = &p - &self.y;
-        let grad_w = self.x.t().dot(&err) / n;
-        let grad_b = err.sum() / n;
-        self.w = &self.w - &(grad_w * self.lr);
-        self.b[0] -= self.lr * grad_b;
-        loss
-    }
-
-    fn parameters(&self) -> Vec<(String, ArrayD<f64>)> {
-        vec![param("w", &self.w), param("b", &self.b)]
-    }
-}
+use trainers::{Bug, LogisticRegression, Mlp};
 
 #[overfit_check(steps = 300, target_loss = 0.05, loss_at_init(classes = 2))]
-fn logistic_regression() -> LogReg {
-    LogReg::new(1.0)
+fn logistic_regression() -> LogisticRegression {
+    LogisticRegression::new(Bug::None)
 }
 
-#[overfit_check(steps = 50, skip = [overfits_batch], frozen = ["b"])]
+/// The MLP keeps its output bias `b2` frozen; the `frozen` check proves it.
+#[overfit_check(steps = 50, skip = [overfits_batch], frozen = ["b2"])]
 #[ml_test(integration, seed = 5)]
 fn tier_from_ml_test_below() -> impl Trainer {
-    struct FrozenBias(LogReg);
-    impl Trainer for FrozenBias {
-        fn step(&mut self) -> f64 {
-            let bias = self.0.b.clone();
-            let loss = self.0.step();
-            self.0.b = bias; // the bias is frozen: restored after every step
-            loss
-        }
-        fn parameters(&self) -> Vec<(String, ArrayD<f64>)> {
-            self.0.parameters()
-        }
-    }
-    FrozenBias(LogReg::new(0.5))
+    Mlp::new(Bug::None)
 }
 
 #[ml_test(unit)]
 #[overfit_check(steps = 20, skip = [overfits_batch, loss_decreases])]
-fn tier_from_ml_test_above() -> LogReg {
-    LogReg::new(0.5)
+fn tier_from_ml_test_above() -> LogisticRegression {
+    LogisticRegression::new(Bug::None)
 }
 
 #[ml_test]
@@ -134,22 +70,6 @@ fn the_group_registers_one_test_per_check_in_its_tier() {
     );
 }
 
-/// The step does nothing: the loss is flat and no tensor moves.
-struct NoOpStep(LogReg);
-
-impl Trainer for NoOpStep {
-    fn step(&mut self) -> f64 {
-        let w = self.0.w.clone();
-        let b = self.0.b.clone();
-        let loss = self.0.step();
-        (self.0.w, self.0.b) = (w, b);
-        loss
-    }
-    fn parameters(&self) -> Vec<(String, ArrayD<f64>)> {
-        self.0.parameters()
-    }
-}
-
 static NO_OP: ml_test::convergence::CheckGroup = ml_test::convergence::CheckGroup::standalone(
     "overfit_check::no_op_trainer",
     100,
@@ -159,8 +79,9 @@ static NO_OP: ml_test::convergence::CheckGroup = ml_test::convergence::CheckGrou
 );
 
 fn failure_message(check: ml_test::convergence::Check) -> String {
-    let panic = std::panic::catch_unwind(|| NO_OP.check(check, || NoOpStep(LogReg::new(1.0))))
-        .expect_err("the check must fail on a trainer whose step does nothing");
+    let panic =
+        std::panic::catch_unwind(|| NO_OP.check(check, || LogisticRegression::new(Bug::NoOpStep)))
+            .expect_err("the check must fail on a trainer whose step does nothing");
     panic
         .downcast_ref::<String>()
         .cloned()

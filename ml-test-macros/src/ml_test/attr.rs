@@ -173,7 +173,7 @@ fn parse_seed(value: &Expr, errors: &mut Errors) -> Option<u64> {
     None
 }
 
-fn parse_timeout(value: &Expr, errors: &mut Errors) -> Option<(String, Duration)> {
+pub(crate) fn parse_timeout(value: &Expr, errors: &mut Errors) -> Option<(String, Duration)> {
     let Expr::Lit(ExprLit {
         lit: Lit::Str(text),
         ..

@@ -114,7 +114,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
                     }
                     "seed" => parsed.seed = int(value, errors).and_then(|v| u64::try_from(v).ok()),
                     "tier" => parsed.tier = parse_tier(value, errors),
-                    "timeout" => parsed.timeout = parse_timeout(value, errors),
+                    "timeout" => parsed.timeout = crate::ml_test::parse_timeout(value, errors),
                     "frozen" => parsed.frozen = strings(value, errors),
                     "skip" => parsed.skip = check_names(value, errors),
                     "init_rtol" | "target_loss" | "target_relative" | "window" | "min_decrease"
@@ -267,23 +267,6 @@ fn parse_tier(value: &Expr, errors: &mut Errors) -> Option<(&'static str, Span)>
     errors.spanned(
         value,
         format_args!("`tier` takes a tier name: {}", tier_list()),
-    );
-    None
-}
-
-fn parse_timeout(value: &Expr, errors: &mut Errors) -> Option<(String, std::time::Duration)> {
-    if let Expr::Lit(ExprLit {
-        lit: Lit::Str(text),
-        ..
-    }) = value
-        && let Ok(duration) = humantime::parse_duration(&text.value())
-        && !duration.is_zero()
-    {
-        return Some((text.value(), duration));
-    }
-    errors.spanned(
-        value,
-        "`timeout` takes a duration string longer than zero, e.g. `timeout = \"10m\"`",
     );
     None
 }
