@@ -88,31 +88,46 @@ impl CheckGroup {
         )
     }
 
-    /// The group's seed context, fresh for each trainer built, so a builder that draws from
-    /// `ml_test::rng()` gets the same streams every time it is called.
-    fn build<T: Trainer>(&'static self, build: fn() -> T) -> (T, TestContext) {
-        self.build_with(build, TestContext::for_test(&self.entry))
-    }
-
-    fn build_with<T: Trainer>(
-        &'static self,
+    /// Builds a fresh trainer and uses it, both inside `context`. Each trainer gets its own fresh
+    /// context, so a builder that draws from `ml_test::rng()` gets the same streams every time.
+    fn with_fresh_trainer<T: Trainer, R>(
         build: fn() -> T,
         context: TestContext,
-    ) -> (T, TestContext) {
-        let trainer = {
-            let _entered = context.enter();
-            build()
+        use_it: impl FnOnce(&mut T) -> R,
+    ) -> R {
+        let _entered = context.enter();
+        let mut trainer = build();
+        use_it(&mut trainer)
+    }
+
+    fn record<T: Trainer>(&self, build: fn() -> T, context: TestContext) -> TrainingRun {
+        Self::with_fresh_trainer(build, context, |trainer| {
+            TrainingRun::record(trainer, self.steps)
+        })
+    }
+
+    /// `deterministic`: the first losses of two fresh trainers, each in a fresh `context()`.
+    /// On failure, also the first run's losses, for the report.
+    fn deterministic<T: Trainer>(
+        &self,
+        build: fn() -> T,
+        context: impl Fn() -> TestContext,
+    ) -> Result<(), (CheckFailure, Vec<f64>)> {
+        let steps = self.thresholds.deterministic_steps.min(self.steps).max(1);
+        let first_losses = || {
+            Self::with_fresh_trainer(build, context(), |trainer| {
+                (0..steps).map(|_| trainer.step()).collect::<Vec<f64>>()
+            })
         };
-        (trainer, context)
+        let first = first_losses();
+        let second = first_losses();
+        checks::deterministic(&first, &second).map_err(|failure| (failure, first))
     }
 
     /// The shared run: recorded by the first check that needs it, in this process.
     pub fn run<T: Trainer>(&'static self, build: fn() -> T) -> &'static TrainingRun {
-        self.run.get_or_init(|| {
-            let (mut trainer, context) = self.build(build);
-            let _entered = context.enter();
-            TrainingRun::record(&mut trainer, self.steps)
-        })
+        self.run
+            .get_or_init(|| self.record(build, TestContext::for_test(&self.entry)))
     }
 
     /// The checks this group generates tests for.
@@ -135,35 +150,24 @@ impl CheckGroup {
     }
 
     /// Runs `checks` on a fresh training run with `seed`, bypassing the shared run: for sweeping
-    /// seeds, as the framework's own bug zoo does. Returns each check's verdict.
+    /// seeds, as the framework's own bug zoo does. Returns each check's verdict. The run is only
+    /// recorded if a check other than `deterministic` needs it.
     pub fn sweep<T: Trainer>(
         &'static self,
         build: fn() -> T,
         seed: u64,
         checks: &[Check],
     ) -> Vec<(Check, Result<(), CheckFailure>)> {
-        let fresh = || self.build_with(build, TestContext::with_seed(&self.entry, seed));
-        let run = {
-            let (mut trainer, context) = fresh();
-            let _entered = context.enter();
-            TrainingRun::record(&mut trainer, self.steps)
-        };
-        let first_losses = |_: ()| {
-            let (mut trainer, context) = fresh();
-            let _entered = context.enter();
-            let steps = self.thresholds.deterministic_steps.min(self.steps).max(1);
-            (0..steps).map(|_| trainer.step()).collect::<Vec<f64>>()
-        };
+        let context = || TestContext::with_seed(&self.entry, seed);
+        let run = OnceLock::new();
         checks
             .iter()
-            .map(|check| {
+            .map(|&check| {
                 let verdict = match check {
-                    Check::Deterministic => {
-                        checks::deterministic(&first_losses(()), &first_losses(()))
-                    }
-                    other => self.verdict(*other, &run),
+                    Check::Deterministic => self.deterministic(build, context).map_err(|(f, _)| f),
+                    other => self.verdict(other, run.get_or_init(|| self.record(build, context()))),
                 };
-                (*check, verdict)
+                (check, verdict)
             })
             .collect()
     }
@@ -189,7 +193,9 @@ impl CheckGroup {
     /// Runs one check and panics with the report when it fails.
     pub fn check<T: Trainer>(&'static self, check: Check, build: fn() -> T) {
         let outcome = match check {
-            Check::Deterministic => self.deterministic(build),
+            Check::Deterministic => {
+                self.deterministic(build, || TestContext::for_test(&self.entry))
+            }
             _ => {
                 let run = self.run(build);
                 self.verdict(check, run)
@@ -199,21 +205,6 @@ impl CheckGroup {
         if let Err((failure, losses)) = outcome {
             panic!("{}", self.failure_message(&failure, &losses));
         }
-    }
-
-    fn deterministic<T: Trainer>(
-        &'static self,
-        build: fn() -> T,
-    ) -> Result<(), (CheckFailure, Vec<f64>)> {
-        let steps = self.thresholds.deterministic_steps.min(self.steps).max(1);
-        let losses = || {
-            let (mut trainer, context) = self.build(build);
-            let _entered = context.enter();
-            (0..steps).map(|_| trainer.step()).collect::<Vec<f64>>()
-        };
-        let first = losses();
-        let second = losses();
-        checks::deterministic(&first, &second).map_err(|failure| (failure, first))
     }
 
     fn failure_message(&'static self, failure: &CheckFailure, losses: &[f64]) -> String {
