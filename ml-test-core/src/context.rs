@@ -217,8 +217,14 @@ impl TestRun {
     /// without `--ignored`/`--include-ignored`: that happens only when `#[test]` was written above
     /// `#[ml_test]`, where libtest never sees the tier's `#[ignore]`.
     pub fn start(entry: &'static TestEntry) -> TestRun {
+        TestRun::start_with(TestRun::prepare(entry))
+    }
+
+    /// The checks of [`start`](Self::start) and the test's context, without entering it: for a
+    /// run that happens on another thread (the timeout path).
+    pub fn prepare(entry: &'static TestEntry) -> TestContext {
         check_ignore_was_seen(entry);
-        TestRun::start_with(TestContext::for_test(entry))
+        TestContext::for_test(entry)
     }
 
     /// Starts a run with a context made elsewhere (the timeout path builds it before spawning).

@@ -29,10 +29,7 @@ pub fn run<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) -> R {
 /// threads in general (`Box<dyn Error>` is not `Send`).
 pub fn run_with_timeout<R: TestReturn + 'static>(entry: &'static TestEntry, body: fn() -> R) {
     let (written, limit) = timeout_of(entry);
-    let context = {
-        let run = TestRun::start(entry); // checks the ignore and ML_TEST_SEED on this thread
-        run.context().clone()
-    };
+    let context = TestRun::prepare(entry);
     let seed = context.seed();
     let (done, outcome) = mpsc::channel::<Option<String>>();
     let worker = thread::Builder::new()
