@@ -40,12 +40,12 @@ mod sentiment {
         counts
     }
 
-    pub struct Model {
+    pub struct Classifier {
         pub weights: [f64; 6],
         pub bias: f64,
     }
 
-    impl Model {
+    impl Classifier {
         pub fn predict(&self, features: &[f64; 6]) -> f64 {
             let z: f64 = self
                 .weights
@@ -58,8 +58,8 @@ mod sentiment {
         }
 
         /// Plain SGD on the log loss.
-        pub fn fit(data: &[([f64; 6], f64)], epochs: usize, lr: f64) -> Model {
-            let mut model = Model {
+        pub fn fit(data: &[([f64; 6], f64)], epochs: usize, lr: f64) -> Classifier {
+            let mut model = Classifier {
                 weights: [0.0; 6],
                 bias: 0.0,
             };
@@ -113,7 +113,7 @@ fn featurize_counts_vocabulary_words_only() {
 
 #[ml_test(integration)]
 fn text_to_prediction_pipeline_with_fixed_weights() {
-    let model = Model {
+    let model = Classifier {
         weights: [1.0, 1.0, 1.0, -1.0, -1.0, -1.0],
         bias: 0.0,
     };
@@ -130,7 +130,7 @@ fn training_on_synthetic_reviews_reaches_high_accuracy() {
         .map(|(text, label)| (featurize(text), *label))
         .collect();
     let (train, held_out) = data.split_at(300);
-    let model = Model::fit(train, 20, 0.1);
+    let model = Classifier::fit(train, 20, 0.1);
     let correct = held_out
         .iter()
         .filter(|(x, y)| (model.predict(x) > 0.5) == (*y == 1.0))
@@ -144,7 +144,7 @@ fn training_on_synthetic_reviews_reaches_high_accuracy() {
 #[ml_test(gpu, seed = 3)]
 fn f32_inference_matches_the_f64_reference() {
     let mut rng = ml_test::rng();
-    let model = Model::fit(
+    let model = Classifier::fit(
         &synthetic_reviews(&mut rng, 200)
             .iter()
             .map(|(t, y)| (featurize(t), *y))

@@ -30,7 +30,12 @@ pub use ml_test_core::{
     TestEntry, TestKind, TestReturn, Tier, context, registry, registry_by_tier, rng,
 };
 pub use ml_test_core::{Trainer, param};
-pub use ml_test_macros::{ml_test, overfit_check};
+pub use ml_test_macros::{ml_test, mock_model, model_loader, overfit_check, random_weights};
+
+pub use ml_test_core::loader::{Call, Close, Eq, ExpectedCall, Mock, close, eq};
+pub use ml_test_core::model::{Model, ModelError, ModelErrorKind, SharedModel};
+pub use ml_test_core::numeric::{Dtype, Numbers, Numeric};
+pub use ml_test_core::{assert_close, close::Tolerance};
 
 /// The ndarray version of [`Trainer::parameters`].
 pub use ml_test_core::ndarray;
@@ -40,8 +45,11 @@ pub use ml_test_core::rand;
 
 /// `use ml_test::prelude::*;` brings the attributes and the everyday helpers into scope.
 pub mod prelude {
+    pub use ml_test_core::assert_close;
+    pub use ml_test_core::loader::Mock;
+    pub use ml_test_core::model::{Model, ModelError, SharedModel};
     pub use ml_test_core::{Tier, Trainer, param, rng};
-    pub use ml_test_macros::{ml_test, overfit_check};
+    pub use ml_test_macros::{ml_test, mock_model, model_loader, overfit_check, random_weights};
 }
 
 /// Used by the code that ml-test's attributes generate; not a public API, no stability promise.

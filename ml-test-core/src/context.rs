@@ -24,12 +24,13 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use crate::loader::{self, LoaderId, Override};
 use crate::outcome::TestReturn;
 use crate::{TestEntry, Tier};
 
@@ -64,6 +65,27 @@ struct ActiveTest {
     /// How many generators `rng()` has handed out in this test, across the threads it carried
     /// the context to: the n-th gets its own stream.
     rng_draws: AtomicU64,
+    /// The mocks and random weights installed for the test (see `loader::MockScope`).
+    overrides: Mutex<Vec<Override>>,
+}
+
+impl ActiveTest {
+    fn new(entry: &'static TestEntry, seed: u64, seed_source: SeedSource) -> ActiveTest {
+        loader::context_created();
+        ActiveTest {
+            entry,
+            seed,
+            seed_source,
+            rng_draws: AtomicU64::new(0),
+            overrides: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Drop for ActiveTest {
+    fn drop(&mut self) {
+        loader::context_dropped();
+    }
 }
 
 /// The context of one running test. Cheap to clone; clones share the RNG stream counter.
@@ -104,23 +126,17 @@ impl TestContext {
             (None, Some(seed)) => (seed, SeedSource::Attribute),
             (None, None) => (seed_from_name(entry.name()), SeedSource::TestName),
         };
-        TestContext(Arc::new(ActiveTest {
-            entry,
-            seed,
-            seed_source,
-            rng_draws: AtomicU64::new(0),
-        }))
+        TestContext(Arc::new(ActiveTest::new(entry, seed, seed_source)))
     }
 
     /// A context for `entry` with a given seed, whatever `ML_TEST_SEED` says: for tools that
     /// sweep seeds (see `CheckGroup::sweep`).
     pub fn with_seed(entry: &'static TestEntry, seed: u64) -> TestContext {
-        TestContext(Arc::new(ActiveTest {
+        TestContext(Arc::new(ActiveTest::new(
             entry,
             seed,
-            seed_source: SeedSource::Attribute,
-            rng_draws: AtomicU64::new(0),
-        }))
+            SeedSource::Attribute,
+        )))
     }
 
     /// The test's libtest name (`module::test_fn`).
@@ -158,6 +174,25 @@ impl TestContext {
             previous,
             _not_send: PhantomData,
         }
+    }
+
+    fn overrides(&self) -> MutexGuard<'_, Vec<Override>> {
+        self.0
+            .overrides
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn set_overrides(&self, overrides: Vec<Override>) {
+        *self.overrides() = overrides;
+    }
+
+    pub(crate) fn find_override(&self, loader: &LoaderId, has_random: bool) -> Option<Override> {
+        let overrides = self.overrides();
+        if overrides.is_empty() {
+            return None;
+        }
+        loader::find_override(&overrides, loader, has_random)
     }
 
     fn next_rng(&self) -> StdRng {

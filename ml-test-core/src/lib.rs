@@ -4,8 +4,12 @@
 //! Users depend on the `ml-test` crate, which re-exports what is public here; the code that its
 //! attributes generate reaches this crate through `ml_test::__private`.
 
+pub mod close;
 pub mod context;
 pub mod convergence;
+pub mod loader;
+pub mod model;
+pub mod numeric;
 mod outcome;
 pub mod registry;
 mod runner;
@@ -13,6 +17,8 @@ mod tier;
 
 pub use context::{TestContext, rng};
 pub use convergence::{Trainer, param};
+pub use loader::{Call, Mock, close, eq};
+pub use model::{Model, ModelError, ModelErrorKind, SharedModel};
 pub use outcome::TestReturn;
 pub use registry::{TestEntry, TestKind, registry, registry_by_tier};
 pub use tier::{Tier, UnknownTier};
@@ -28,8 +34,19 @@ pub mod __private {
 
     /// Compile-time check that an `#[overfit_check]` fn builds a [`Trainer`].
     pub fn assert_builds_trainer<T: Trainer>(_build: &fn() -> T) {}
+    pub use crate::loader::{
+        Adapters, InputOf, LoaderCache, LoaderInfo, LoaderItem, LoaderReturn, MockScope, MockSpec,
+        OutputOf, Probed, RandomWeights, SeqValue, assert_has_random, assert_loader_return,
+        intercept, seam_armed,
+    };
+    pub use crate::numeric::{Literal, Numbers, Scalar};
     pub use crate::runner::{run, run_async, run_with_timeout};
+    pub use crate::{
+        __loader_adapters as loader_adapters, __model_loader_seam as model_loader_seam,
+        __probe_value as probe_value,
+    };
     pub use crate::{TestEntry, TestKind, Tier};
     pub use ::core::time::Duration;
+    pub use ::rand::rngs::StdRng;
     pub use inventory;
 }

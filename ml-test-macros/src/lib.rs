@@ -3,6 +3,8 @@
 
 mod diag;
 mod ml_test;
+mod mock_model;
+mod model_loader;
 mod overfit_check;
 mod test_fn;
 mod tiers;
@@ -21,4 +23,30 @@ pub fn ml_test(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn overfit_check(args: TokenStream, item: TokenStream) -> TokenStream {
     overfit_check::expand(args.into(), item.into()).into()
+}
+
+/// Marks a production fn that loads a model, so tests can swap what it returns.
+/// See the `ml-test` crate for the full documentation.
+#[proc_macro_attribute]
+pub fn model_loader(args: TokenStream, item: TokenStream) -> TokenStream {
+    model_loader::expand(args.into(), item.into()).into()
+}
+
+/// Makes a test in which model loaders hand out a recording mock.
+/// See the `ml-test` crate for the full documentation.
+#[proc_macro_attribute]
+pub fn mock_model(args: TokenStream, item: TokenStream) -> TokenStream {
+    mock_model::expand(mock_model::Attribute::MockModel, args.into(), item.into()).into()
+}
+
+/// Makes a test in which loaders with a random constructor build their model with seeded random
+/// weights. See the `ml-test` crate for the full documentation.
+#[proc_macro_attribute]
+pub fn random_weights(args: TokenStream, item: TokenStream) -> TokenStream {
+    mock_model::expand(
+        mock_model::Attribute::RandomWeights,
+        args.into(),
+        item.into(),
+    )
+    .into()
 }

@@ -1,20 +1,33 @@
 //! The function under an ml-test attribute: reading it, and the checks every test fn must pass.
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{Attribute, Item, ItemFn};
+use syn::{Attribute, FnArg, Item, ItemFn, Type};
 
 use crate::diag::Errors;
 
 /// Parses the annotated item as a fn. Anything else is an error at the item's keyword; the item
 /// is then re-emitted unchanged by the caller.
 pub(crate) fn parse(item: TokenStream, attribute: &str, errors: &mut Errors) -> Option<ItemFn> {
+    parse_fn(item, attribute, "test functions", errors)
+}
+
+/// Parses the annotated item as a fn; `what` names the fns the attribute is for.
+pub(crate) fn parse_fn(
+    item: TokenStream,
+    attribute: &str,
+    what: &str,
+    errors: &mut Errors,
+) -> Option<ItemFn> {
     match syn::parse2::<Item>(item) {
         Ok(Item::Fn(function)) => Some(function),
         Ok(other) => {
             errors.at(
                 item_keyword(&other),
-                format_args!("#[{attribute}] applies to test functions (`fn name() {{ .. }}`), not to this item"),
+                format_args!(
+                    "#[{attribute}] applies to {what} (`fn name() {{ .. }}`), not to this item"
+                ),
             );
             None
         }
@@ -46,17 +59,56 @@ fn item_keyword(item: &Item) -> Span {
     }
 }
 
-/// Checks that libtest can call the fn: no parameters, no generics, a runtime for async.
-pub(crate) fn check_signature(function: &ItemFn, attribute: &str, errors: &mut Errors) {
+/// Checks that libtest can call the fn: no parameters but one `Mock` handle per `#[mock_model]`
+/// (`handles` of them), no generics, a runtime for async.
+pub(crate) fn check_signature(
+    function: &ItemFn,
+    attribute: &str,
+    handles: usize,
+    errors: &mut Errors,
+) {
     let sig = &function.sig;
-    for input in &sig.inputs {
+    let inputs = sig.inputs.len();
+    if handles == 0 {
+        for input in &sig.inputs {
+            errors.spanned(
+                input,
+                format_args!(
+                    "#[{attribute}] cannot supply this parameter: a test function takes no parameters \
+                     (build what the test needs inside it, or in a helper it calls); only \
+                     #[mock_model] supplies one, its `Mock` handle"
+                ),
+            );
+        }
+    } else if inputs != 0 && inputs != handles {
+        let s = if handles == 1 { "" } else { "s" };
+        let spanned = sig.inputs.iter().nth(handles).map_or_else(
+            || sig.inputs.to_token_stream(),
+            |extra| extra.to_token_stream(),
+        );
         errors.spanned(
-            input,
+            spanned,
             format_args!(
-                "#[{attribute}] cannot supply this parameter: a test function takes no parameters \
-                 (build what the test needs inside it, or in a helper it calls)"
+                "this test has {handles} #[mock_model] attribute{s}, so it takes {handles} `Mock` \
+                 parameter{s} (one per attribute, in attribute order) or none; it takes {inputs}"
             ),
         );
+    } else {
+        for input in &sig.inputs {
+            let is_mock = match input {
+                FnArg::Typed(typed) => matches!(&*typed.ty, Type::Path(path)
+                    if path.qself.is_none()
+                        && path.path.segments.last().is_some_and(|last| last.ident == "Mock" && last.arguments.is_empty())),
+                FnArg::Receiver(_) => false,
+            };
+            if !is_mock {
+                errors.spanned(
+                    input,
+                    "a #[mock_model] parameter is the mock's handle: write it as `name: Mock` \
+                     (`ml_test::Mock`, in the prelude)",
+                );
+            }
+        }
     }
     if let Some(lt) = &sig.generics.lt_token {
         errors.at(

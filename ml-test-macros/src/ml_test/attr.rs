@@ -153,7 +153,7 @@ fn unknown(name: &str, span: Span, errors: &mut Errors) {
     );
 }
 
-fn parse_seed(value: &Expr, errors: &mut Errors) -> Option<u64> {
+pub(crate) fn parse_seed(value: &Expr, errors: &mut Errors) -> Option<u64> {
     if let Expr::Lit(ExprLit {
         lit: Lit::Int(int), ..
     }) = value
@@ -174,6 +174,15 @@ fn parse_seed(value: &Expr, errors: &mut Errors) -> Option<u64> {
 }
 
 pub(crate) fn parse_timeout(value: &Expr, errors: &mut Errors) -> Option<(String, Duration)> {
+    parse_duration("timeout", value, errors)
+}
+
+/// A duration option (`timeout`, `latency`): a string in humantime's grammar, above zero.
+pub(crate) fn parse_duration(
+    key: &str,
+    value: &Expr,
+    errors: &mut Errors,
+) -> Option<(String, Duration)> {
     let Expr::Lit(ExprLit {
         lit: Lit::Str(text),
         ..
@@ -181,14 +190,17 @@ pub(crate) fn parse_timeout(value: &Expr, errors: &mut Errors) -> Option<(String
     else {
         errors.spanned(
             value,
-            "`timeout` takes a duration string, e.g. `timeout = \"30s\"` or `\"500ms\"`",
+            format_args!("`{key}` takes a duration string, e.g. `{key} = \"30s\"` or `\"500ms\"`"),
         );
         return None;
     };
     let written = text.value();
     match humantime::parse_duration(&written) {
         Ok(duration) if duration.is_zero() => {
-            errors.at(text.span(), "`timeout` must be longer than zero");
+            errors.at(
+                text.span(),
+                format_args!("`{key}` must be longer than zero"),
+            );
             None
         }
         Ok(duration) => Some((written, duration)),

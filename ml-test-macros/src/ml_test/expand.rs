@@ -7,6 +7,7 @@ use syn::{ItemFn, ReturnType};
 
 use super::attr::{self, TestArgs};
 use crate::diag::Errors;
+use crate::mock_model::{self, Overrides};
 use crate::test_fn;
 use crate::tiers::{self, TIERS_VAR, TierSelection};
 
@@ -23,31 +24,56 @@ pub(crate) fn expand_with(
     let mut errors = Errors::default();
     let written_args = args.clone();
     let args = attr::parse(args, &mut errors);
-    let function = test_fn::parse(item.clone(), "ml_test", &mut errors);
-    if let Some(function) = &function
-        && errors.is_empty()
-        && let Some(handover) = hand_over_to_overfit_check(function, written_args)
+    let Some(mut function) = test_fn::parse(item.clone(), "ml_test", &mut errors) else {
+        return fallback(&errors, item);
+    };
+    if errors.is_empty()
+        && let Some(handover) = hand_over_to_overfit_check(&function, written_args)
     {
         return handover;
     }
-    if let Some(function) = &function {
-        test_fn::check_signature(function, "ml_test", &mut errors);
+    let mut overrides = Overrides::default();
+    if let Some((_, span)) = mock_model::gather(&mut function, &mut overrides, &mut errors) {
+        errors.at(
+            span,
+            "#[ml_test] is given twice; a test has one tier and one set of options",
+        );
     }
+    finish_expansion(
+        &args, function, &overrides, "ml_test", selection, errors, item,
+    )
+}
+
+/// The common end of every test attribute's expansion: check the fn against the gathered
+/// attributes, then generate the test, or re-emit the item beside the errors.
+pub(crate) fn finish_expansion(
+    args: &TestArgs,
+    function: ItemFn,
+    overrides: &Overrides,
+    attribute: &str,
+    selection: Result<TierSelection, String>,
+    mut errors: Errors,
+    item: TokenStream,
+) -> TokenStream {
+    overrides.check(&mut errors);
+    test_fn::check_signature(&function, attribute, overrides.mocks.len(), &mut errors);
     let selection = selection
         .map_err(|message| errors.at(Span::call_site(), message))
         .ok();
-    match (function, selection) {
-        (Some(function), Some(selection)) if errors.is_empty() => {
-            generate(&args, function, &selection, "Test")
+    match selection {
+        Some(selection) if errors.is_empty() => {
+            generate(args, function, &selection, "Test", overrides)
         }
-        // On any error the item is emitted as written, so the rest of the crate still
-        // type-checks and the editor keeps working; the errors point at the tokens.
-        _ => {
-            let errors = errors.to_compile_errors();
-            let tracking = track_tiers_var();
-            quote! { #errors #tracking #[allow(dead_code)] #item }
-        }
+        _ => fallback(&errors, item),
     }
+}
+
+/// On any error the item is emitted as written, so the rest of the crate still type-checks and
+/// the editor keeps working; the errors point at the tokens.
+pub(crate) fn fallback(errors: &Errors, item: TokenStream) -> TokenStream {
+    let errors = errors.to_compile_errors();
+    let tracking = track_tiers_var();
+    quote! { #errors #tracking #[allow(dead_code)] #item }
 }
 
 /// `#[ml_test(...)]` above `#[overfit_check]`: the check group owns the expansion, so re-emit
@@ -94,6 +120,7 @@ pub(crate) fn generate(
     function: ItemFn,
     selection: &TierSelection,
     kind: &str,
+    overrides: &Overrides,
 ) -> TokenStream {
     let ItemFn {
         attrs,
@@ -118,25 +145,50 @@ pub(crate) fn generate(
     let is_async = sig.asyncness.is_some();
 
     // The user's body becomes a nested fn with the same return type, so `return` and `?` keep
-    // their meaning, and the runner can call it (or move it to a timeout thread).
-    let (inner, call) = if is_async {
-        (
-            quote!(async fn #body_ident() #output #block),
-            quote!(::ml_test::__private::run_async(&#entry_ident, #body_ident()).await),
-        )
+    // their meaning, and the runner can call it (or move it to a timeout thread). Mock handles
+    // become its parameters; the test itself takes none.
+    let handles = std::mem::take(&mut sig.inputs);
+    let inner = quote!(fn #body_ident(#handles) #output #block);
+    let inner = if is_async {
+        quote!(async #inner)
+    } else {
+        inner
+    };
+    let body_call = if overrides.is_empty() {
+        quote!(#body_ident)
+    } else {
+        let scope = format_ident!("__ml_test_scope", span = Span::mixed_site());
+        let install = mock_model::install_tokens(overrides, &scope);
+        let arguments = (0..handles.len()).map(|i| quote!(#scope.handle(#i)));
+        let returned = format_ident!("__ml_test_returned", span = Span::mixed_site());
+        if is_async {
+            quote!(async {
+                #install
+                let #returned = #body_ident(#(#arguments),*).await;
+                #scope.finish(#returned)
+            })
+        } else {
+            quote!(|| {
+                #install
+                let #returned = #body_ident(#(#arguments),*);
+                #scope.finish(#returned)
+            })
+        }
+    };
+    let call = if is_async {
+        let future = if overrides.is_empty() {
+            quote!(#body_ident())
+        } else {
+            body_call
+        };
+        quote!(::ml_test::__private::run_async(&#entry_ident, #future).await)
     } else if args.timeout.is_some() {
         // The body runs on a worker thread and its result is reported from there, so the test
         // itself returns `()`.
         sig.output = ReturnType::Default;
-        (
-            quote!(fn #body_ident() #output #block),
-            quote!(::ml_test::__private::run_with_timeout(&#entry_ident, #body_ident)),
-        )
+        quote!(::ml_test::__private::run_with_timeout(&#entry_ident, #body_call))
     } else {
-        (
-            quote!(fn #body_ident() #output #block),
-            quote!(::ml_test::__private::run(&#entry_ident, #body_ident)),
-        )
+        quote!(::ml_test::__private::run(&#entry_ident, #body_call))
     };
     let tracking = track_tiers_var();
 

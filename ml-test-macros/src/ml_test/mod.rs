@@ -3,5 +3,5 @@
 mod attr;
 mod expand;
 
-pub(crate) use attr::{TestArgs, parse as parse_args, parse_timeout};
-pub(crate) use expand::{expand, generate, track_tiers_var};
+pub(crate) use attr::{TestArgs, parse as parse_args, parse_duration, parse_seed, parse_timeout};
+pub(crate) use expand::{expand, fallback, finish_expansion, generate};

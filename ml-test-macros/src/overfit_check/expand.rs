@@ -30,7 +30,7 @@ pub(crate) fn expand_with(
     let function = test_fn::parse(item.clone(), "overfit_check", &mut errors);
     let mut function = match function {
         Some(function) => function,
-        None => return fallback(&errors, item),
+        None => return ml_test::fallback(&errors, item),
     };
     check_builder(&function, &mut errors);
     absorb_ml_test(&mut function, &mut args, &mut errors);
@@ -39,14 +39,8 @@ pub(crate) fn expand_with(
         .ok();
     match selection {
         Some(selection) if errors.is_empty() => generate(&args, function, &selection),
-        _ => fallback(&errors, item),
+        _ => ml_test::fallback(&errors, item),
     }
-}
-
-fn fallback(errors: &Errors, item: TokenStream) -> TokenStream {
-    let errors = errors.to_compile_errors();
-    let tracking = ml_test::track_tiers_var();
-    quote! { #errors #tracking #[allow(dead_code)] #item }
 }
 
 /// The builder is called by each check: no parameters, no generics, not async, and it returns
@@ -142,7 +136,13 @@ fn generate(args: &OverfitArgs, function: ItemFn, selection: &TierSelection) -> 
                 #group.check(::ml_test::__private::Check::#variant, super::#name)
             }
         };
-        ml_test::generate(&test_args, test, selection, "ConvergenceCheck")
+        ml_test::generate(
+            &test_args,
+            test,
+            selection,
+            "ConvergenceCheck",
+            &crate::mock_model::Overrides::default(),
+        )
     });
 
     let thresholds = thresholds(args);

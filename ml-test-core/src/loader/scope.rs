@@ -1,0 +1,256 @@
+//! Where overrides live and how long: in the running test's context (seen by its thread and the
+//! threads it carries the context to), or, for `global` mocks, in a process-wide list guarded by
+//! a lock that global mocks take for their whole test. A [`MockScope`] installs them when the
+//! test starts and removes them when it ends, whether it returns or panics.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, ThreadId};
+
+use super::{LoaderId, LoaderItem, Mock, MockSpec, MockState};
+use crate::context::{self, TestContext};
+use crate::outcome::TestReturn;
+
+/// An override installed for a test.
+#[derive(Clone)]
+pub(crate) enum Override {
+    Mock(Arc<MockState>),
+    RandomWeights(RandomWeights),
+}
+
+/// `#[random_weights(seed = N)]`: loaders with a random constructor build their model from a
+/// generator seeded with `seed`. Built by generated code.
+#[derive(Clone, Copy, Debug)]
+pub struct RandomWeights {
+    pub(crate) seed: u64,
+    pub(crate) loader: Option<LoaderId>,
+}
+
+impl RandomWeights {
+    /// Random weights from `seed`, or from the test's seed when `None`.
+    ///
+    /// # Panics
+    /// Outside a test's context.
+    pub fn new(seed: Option<u64>) -> RandomWeights {
+        let seed = seed.unwrap_or_else(|| require_context("#[random_weights]").seed());
+        RandomWeights { seed, loader: None }
+    }
+
+    /// Only for loader `L`.
+    #[must_use]
+    pub fn loader<L: LoaderItem>(mut self) -> RandomWeights {
+        self.loader = Some(LoaderId::of::<L>());
+        self
+    }
+
+    pub(crate) fn targets(&self, loader: &LoaderId) -> bool {
+        self.loader.as_ref().is_none_or(|own| own == loader)
+    }
+}
+
+fn require_context(attribute: &str) -> TestContext {
+    context::current().unwrap_or_else(|| {
+        panic!(
+            "{attribute} is installed by the test ml-test generates, inside its context; \
+             this code ran outside one"
+        )
+    })
+}
+
+/// The overrides of `context` for `loader`, most specific first: a mock of that loader, a mock
+/// of every loader, then random weights (only for loaders that have a random constructor).
+pub(crate) fn find_in(
+    overrides: &[Override],
+    loader: &LoaderId,
+    has_random: bool,
+) -> Option<Override> {
+    let mocks = || {
+        overrides.iter().filter_map(|o| match o {
+            Override::Mock(state) if state.targets(loader) => Some(state),
+            _ => None,
+        })
+    };
+    if let Some(state) = mocks()
+        .find(|state| state.is_specific())
+        .or_else(|| mocks().next())
+    {
+        return Some(Override::Mock(Arc::clone(state)));
+    }
+    if !has_random {
+        return None;
+    }
+    overrides
+        .iter()
+        .find(|o| matches!(o, Override::RandomWeights(random) if random.targets(loader)))
+        .cloned()
+}
+
+/// `global` mocks, visible from threads that are in no test's context.
+static GLOBAL_MOCKS: Mutex<Vec<Override>> = Mutex::new(Vec::new());
+
+fn global_mocks() -> MutexGuard<'static, Vec<Override>> {
+    GLOBAL_MOCKS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(super) fn find_global(loader: &LoaderId) -> Option<Override> {
+    let mocks = global_mocks();
+    if mocks.is_empty() {
+        return None;
+    }
+    find_in(&mocks, loader, false)
+}
+
+/// Serializes tests with global mocks. Reentrant on one thread, so a test with a global mock can
+/// call another such test fn (whose scope then nests inside its own).
+struct GlobalLock {
+    holder: Mutex<Option<(ThreadId, usize)>>,
+    released: Condvar,
+}
+
+static GLOBAL_LOCK: GlobalLock = GlobalLock {
+    holder: Mutex::new(None),
+    released: Condvar::new(),
+};
+
+impl GlobalLock {
+    fn holder(&self) -> MutexGuard<'_, Option<(ThreadId, usize)>> {
+        self.holder
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn acquire(&self) {
+        let me = thread::current().id();
+        let mut holder = self.holder();
+        loop {
+            match &mut *holder {
+                None => {
+                    *holder = Some((me, 1));
+                    return;
+                }
+                Some((owner, depth)) if *owner == me => {
+                    *depth += 1;
+                    return;
+                }
+                Some(_) => {
+                    holder = self
+                        .released
+                        .wait(holder)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                }
+            }
+        }
+    }
+
+    fn release(&self) {
+        let mut holder = self.holder();
+        if let Some((_, depth)) = &mut *holder {
+            *depth -= 1;
+            if *depth == 0 {
+                *holder = None;
+                self.released.notify_all();
+            }
+        }
+    }
+}
+
+/// The mocks and random weights of one test, installed for as long as it runs. Built by
+/// generated code after the test's context is entered.
+#[must_use = "the overrides are removed when the scope drops"]
+pub struct MockScope {
+    context: TestContext,
+    mocks: Vec<Arc<MockState>>,
+    holds_global_lock: bool,
+}
+
+impl MockScope {
+    /// Installs `mocks` (in attribute order) and `random` weights for the running test.
+    ///
+    /// # Panics
+    /// Outside a test's context, or when two mocks target the same loader.
+    pub fn install(mocks: Vec<MockSpec>, random: Option<RandomWeights>) -> MockScope {
+        let context = require_context("#[mock_model]");
+        for (i, first) in mocks.iter().enumerate() {
+            if let Some(loader) = &first.loader
+                && let Some(second) = mocks[i + 1..]
+                    .iter()
+                    .find(|other| other.loader.as_ref() == Some(loader))
+            {
+                panic!(
+                    "`{test}`: #[mock_model] #{a} ({}) and #{b} ({}) both mock loader `{name}`; a \
+                     loader has one mock per test: keep one attribute, with `returns_seq` or \
+                     `returns_fn` if calls need different answers",
+                    first.attribute,
+                    second.attribute,
+                    test = context.name(),
+                    a = first.position,
+                    b = second.position,
+                    name = loader.name,
+                );
+            }
+        }
+        let holds_global_lock = mocks.iter().any(|mock| mock.global);
+        if holds_global_lock {
+            GLOBAL_LOCK.acquire();
+        }
+        let mocks: Vec<Arc<MockState>> = mocks
+            .into_iter()
+            .map(|spec| Arc::new(spec.into_state()))
+            .collect();
+        // A test's own threads see all its mocks; threads outside every test (a server's
+        // workers, a pool) see the global ones.
+        let mut local = Vec::new();
+        for state in &mocks {
+            let installed = Override::Mock(Arc::clone(state));
+            if state.is_global() {
+                global_mocks().push(installed.clone());
+            }
+            local.push(installed);
+        }
+        local.extend(random.map(Override::RandomWeights));
+        context.set_overrides(local);
+        MockScope {
+            context,
+            mocks,
+            holds_global_lock,
+        }
+    }
+
+    /// The handle of the `index`-th mock (from 0, attribute order).
+    pub fn handle(&self, index: usize) -> Mock {
+        Mock::new(Arc::clone(&self.mocks[index]))
+    }
+
+    /// Ends the scope with the test's return value, checking every `expect_calls` unless the test
+    /// already failed.
+    ///
+    /// # Panics
+    /// When a mock's call count differs from its `expect_calls`.
+    pub fn finish<R: TestReturn>(self, returned: R) -> R {
+        if returned.failure().is_none() {
+            let failures: Vec<String> = self
+                .mocks
+                .iter()
+                .filter_map(|mock| mock.check_expected_calls().err())
+                .collect();
+            if !failures.is_empty() {
+                panic!("{}", failures.join("\n\n"));
+            }
+        }
+        returned
+    }
+}
+
+impl Drop for MockScope {
+    fn drop(&mut self) {
+        self.context.set_overrides(Vec::new());
+        if self.holds_global_lock {
+            global_mocks().retain(|installed| match installed {
+                Override::Mock(state) => !self.mocks.iter().any(|own| Arc::ptr_eq(own, state)),
+                Override::RandomWeights(_) => true,
+            });
+            GLOBAL_LOCK.release();
+        }
+    }
+}

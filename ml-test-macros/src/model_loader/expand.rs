@@ -1,0 +1,156 @@
+//! The expansion of `#[model_loader]`: the fn with the seam as its first statement, and its
+//! companion struct (same name, type namespace) implementing `LoaderItem`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, ReturnType};
+
+use super::attr::{self, LoaderArgs};
+use crate::diag::Errors;
+use crate::test_fn;
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = attr::parse(args, &mut errors);
+    let Some(function) = test_fn::parse_fn(
+        item.clone(),
+        "model_loader",
+        "loader functions",
+        &mut errors,
+    ) else {
+        return fallback(&errors, item);
+    };
+    check(&function, &args, &mut errors);
+    if !errors.is_empty() {
+        return fallback(&errors, item);
+    }
+    generate(&args, function)
+}
+
+fn fallback(errors: &Errors, item: TokenStream) -> TokenStream {
+    let errors = errors.to_compile_errors();
+    quote! { #errors #item }
+}
+
+/// A loader is a free, non-generic fn with a return type; `cache` needs no parameters and a
+/// sync fn (the cached model is the same for every call).
+fn check(function: &ItemFn, args: &LoaderArgs, errors: &mut Errors) {
+    let sig = &function.sig;
+    if let ReturnType::Default = sig.output {
+        errors.spanned(
+            &sig.ident,
+            "a #[model_loader] returns `Result<SharedModel<I, O>, E>`; add the return type",
+        );
+    }
+    if let Some(param) = sig
+        .generics
+        .params
+        .iter()
+        .find(|param| !matches!(param, syn::GenericParam::Lifetime(_)))
+    {
+        errors.spanned(
+            param,
+            "a #[model_loader] cannot be generic: tests name it by its fn, which needs concrete types",
+        );
+    }
+    if let Some(FnArg::Receiver(receiver)) = sig.inputs.first() {
+        errors.spanned(
+            receiver,
+            "#[model_loader] goes on free functions (tests name a loader by its path); make this a \
+             free fn that takes what it needs, and call it from the method",
+        );
+    }
+    if let Some(cache) = args.cache {
+        if let Some(input) = sig.inputs.first() {
+            errors.at(
+                cache,
+                format_args!(
+                    "`cache` keeps one model for the whole process, so the loader takes no \
+                     parameters; `{}` would be ignored after the first call",
+                    input.to_token_stream()
+                ),
+            );
+        }
+        if sig.asyncness.is_some() {
+            errors.at(
+                cache,
+                "`cache` works on sync loaders; keep the model in a `tokio::sync::OnceCell` in an async one",
+            );
+        }
+    }
+}
+
+fn generate(args: &LoaderArgs, function: ItemFn) -> TokenStream {
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = function;
+    let name = &sig.ident;
+    let ReturnType::Type(_, return_type) = &sig.output else {
+        unreachable!("checked: a loader has a return type")
+    };
+    let body = match args.cache {
+        Some(_) => {
+            let cache = format_ident!("__ML_TEST_LOADER_CACHE", span = Span::mixed_site());
+            quote! {
+                static #cache: ::ml_test::__private::LoaderCache = ::ml_test::__private::LoaderCache::new();
+                #cache.get_or_load(|| -> #return_type #block)
+            }
+        }
+        None => {
+            let statements = &block.stmts;
+            quote!(#(#statements)*)
+        }
+    };
+    let random_fn = match &args.random {
+        Some(path) => quote_spanned! {path.span()=>
+            ::core::option::Option::Some(#path(rng))
+        },
+        None => quote!({
+            let _ = rng;
+            ::core::option::Option::None
+        }),
+    };
+    let has_random = args.random.is_some();
+    let return_check = quote_spanned! {return_type.span()=>
+        type Return = #return_type;
+    };
+    let line = quote_spanned!(name.span()=> ::core::line!());
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            ::ml_test::__private::model_loader_seam!(#name);
+            #body
+        }
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+
+        const _: () = {
+            impl ::ml_test::__private::LoaderItem for #name {
+                #return_check
+                const INFO: ::ml_test::__private::LoaderInfo = ::ml_test::__private::LoaderInfo {
+                    name: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
+                    file: ::core::file!(),
+                    line: #line,
+                    random: #has_random,
+                };
+                fn random(
+                    rng: &mut ::ml_test::__private::StdRng,
+                ) -> ::core::option::Option<Self::Return> {
+                    #random_fn
+                }
+                fn adapters() -> ::ml_test::__private::Adapters<
+                    ::ml_test::__private::InputOf<Self>,
+                    ::ml_test::__private::OutputOf<Self>,
+                > {
+                    ::ml_test::__private::loader_adapters!(#name)
+                }
+            }
+        };
+    }
+}
