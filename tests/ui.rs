@@ -13,6 +13,8 @@ fn diagnostics() {
         let cases = trybuild::TestCases::new();
         cases.compile_fail("tests/ui/ml_test/*.rs");
         cases.compile_fail("tests/ui/overfit_check/*.rs");
+        cases.compile_fail("tests/ui/mock_model/*.rs");
+        cases.compile_fail("tests/ui/model_loader/*.rs");
     } // trybuild runs the cases when `cases` drops
 
     // An unknown tier in the variable is a compile error that names the variable.

@@ -250,9 +250,8 @@ impl LoaderCache {
     }
 }
 
-/// Compile-time check that a `#[model_loader]` fn returns a [`LoaderReturn`]; used by generated
-/// code in every build.
-pub const fn assert_loader_return<R: LoaderReturn>() {}
+/// Compile-time check that `loader = path` names a loader.
+pub const fn assert_is_loader<L: LoaderItem>() {}
 
 /// Compile-time check that a `#[random_weights(loader = path)]` names a loader with a random
 /// constructor.

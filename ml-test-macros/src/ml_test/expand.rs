@@ -191,6 +191,7 @@ pub(crate) fn generate(
         quote!(::ml_test::__private::run(&#entry_ident, #body_call))
     };
     let tracking = track_tiers_var();
+    let loader_checks = mock_model::loader_checks(overrides);
 
     quote! {
         #(#attrs)*
@@ -204,6 +205,7 @@ pub(crate) fn generate(
 
         const _: () = {
             #tracking
+            #loader_checks
             ::ml_test::__private::inventory::submit! { #entry }
         };
     }

@@ -174,7 +174,27 @@ pub(crate) fn install_tokens(overrides: &Overrides, scope: &syn::Ident) -> Token
         }
         None => quote!(::core::option::Option::None),
     };
-    let checks = overrides
+    quote! {
+        let #scope = ::ml_test::__private::MockScope::install(
+            ::std::vec![#(#specs),*],
+            #random,
+        );
+    }
+}
+
+/// Compile-time checks of the loaders the attributes name. They sit beside the test fn, not in
+/// it, so they run in every build (the test fn exists only under `cfg(test)`).
+pub(crate) fn loader_checks(overrides: &Overrides) -> TokenStream {
+    let mocked = overrides
+        .mocks
+        .iter()
+        .filter_map(|mock| mock.loader.as_ref())
+        .map(|path| {
+            quote_spanned!(path.span()=>
+                const _: () = ::ml_test::__private::assert_is_loader::<#path>();
+            )
+        });
+    let random = overrides
         .random
         .as_ref()
         .and_then(|(random, _)| random.loader.as_ref())
@@ -183,13 +203,7 @@ pub(crate) fn install_tokens(overrides: &Overrides, scope: &syn::Ident) -> Token
                 const _: () = ::ml_test::__private::assert_has_random::<#path>();
             )
         });
-    quote! {
-        #checks
-        let #scope = ::ml_test::__private::MockScope::install(
-            ::std::vec![#(#specs),*],
-            #random,
-        );
-    }
+    quote!(#(#mocked)* #random)
 }
 
 fn spec_tokens(position: usize, mock: &MockArgs) -> TokenStream {
@@ -276,5 +290,80 @@ fn literal_tokens(literal: &NumericLiteral) -> TokenStream {
     });
     quote! {
         ::ml_test::__private::Literal::new(#text, &[#(#shape),*], &[#(#scalars),*])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(which: Attribute, args: &str, item: &str) -> String {
+        expand_with(
+            which,
+            args.parse().unwrap(),
+            item.parse().unwrap(),
+            TierSelection::parse(None),
+        )
+        .to_string()
+    }
+
+    #[test]
+    fn handles_move_to_the_body_and_the_scope_supplies_them() {
+        let output = expand_str(
+            Attribute::MockModel,
+            "returns = [99]",
+            "fn predicts(mock: Mock) { mock.assert_not_called(); }",
+        );
+        assert!(output.contains("fn predicts ()"), "{output}");
+        assert!(
+            output.contains("fn __ml_test_body (mock : Mock)"),
+            "{output}"
+        );
+        assert!(
+            output.contains("Literal :: new (\"[99]\" , & [1usize] , & [:: ml_test :: __private :: Scalar :: Int (99i128)])"),
+            "{output}"
+        );
+        assert!(
+            output.contains("__ml_test_body (__ml_test_scope . handle (0usize))"),
+            "{output}"
+        );
+        assert!(output.contains("Tier :: Unit"), "{output}");
+    }
+
+    #[test]
+    fn stacked_attributes_and_ml_test_below_make_one_test() {
+        let output = expand_str(
+            Attribute::MockModel,
+            "loader = a::load, returns = [1]",
+            "#[mock_model(loader = b::load, fails = \"down\", global)] #[ml_test(slow)] fn t(a: Mock, b: Mock) {}",
+        );
+        assert_eq!(
+            output.matches("prelude :: v1 :: test").count(),
+            1,
+            "{output}"
+        );
+        assert!(output.contains("Tier :: Slow"), "{output}");
+        assert!(
+            !output.contains("mock_model ("),
+            "the attribute below is consumed: {output}"
+        );
+        assert!(output.contains(". loader :: < a :: load > ()"), "{output}");
+        assert!(
+            output.contains(". fails (\"down\") . global ()"),
+            "{output}"
+        );
+        assert!(
+            output.contains("assert_is_loader :: < b :: load > ()"),
+            "{output}"
+        );
+    }
+
+    #[test]
+    fn an_expression_without_a_loader_is_probed_for_numbers() {
+        let output = expand_str(Attribute::MockModel, "returns = scores()", "fn t() {}");
+        assert!(
+            output.contains("returns_value (\"scores ()\" , :: ml_test :: __private :: probe_value ! (scores ()))"),
+            "{output}"
+        );
     }
 }

@@ -5,4 +5,4 @@
 mod attr;
 mod expand;
 
-pub(crate) use expand::{Attribute, Overrides, expand, gather, install_tokens};
+pub(crate) use expand::{Attribute, Overrides, expand, gather, install_tokens, loader_checks};

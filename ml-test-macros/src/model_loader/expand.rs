@@ -118,6 +118,9 @@ fn generate(args: &LoaderArgs, function: ItemFn) -> TokenStream {
     let return_check = quote_spanned! {return_type.span()=>
         type Return = #return_type;
     };
+    let return_bound = quote_spanned! {return_type.span()=>
+        #return_type: ::ml_test::__private::LoaderReturn
+    };
     let line = quote_spanned!(name.span()=> ::core::line!());
     quote! {
         #(#attrs)*
@@ -131,7 +134,9 @@ fn generate(args: &LoaderArgs, function: ItemFn) -> TokenStream {
         #vis struct #name {}
 
         const _: () = {
-            impl ::ml_test::__private::LoaderItem for #name {
+            // The bound fails where the return type is wrong, at its span, and spares the items
+            // below from repeating the error.
+            impl ::ml_test::__private::LoaderItem for #name where #return_bound {
                 #return_check
                 const INFO: ::ml_test::__private::LoaderInfo = ::ml_test::__private::LoaderInfo {
                     name: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
@@ -152,5 +157,44 @@ fn generate(args: &LoaderArgs, function: ItemFn) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seam_comes_first_and_a_companion_struct_names_the_loader() {
+        let output = expand(
+            "random = Net::random".parse().unwrap(),
+            "pub fn load() -> Result<SharedModel<Vec<f32>, Vec<i64>>, E> { read(\"w.bin\") }"
+                .parse()
+                .unwrap(),
+        )
+        .to_string();
+        assert!(
+            output.starts_with("pub fn load () -> Result < SharedModel < Vec < f32 > , Vec < i64 > > , E > { :: ml_test :: __private :: model_loader_seam ! (load) ; read (\"w.bin\") }"),
+            "{output}"
+        );
+        assert!(output.contains("pub struct load { }"), "{output}");
+        assert!(
+            output.contains("Option :: Some (Net :: random (rng))"),
+            "{output}"
+        );
+        assert!(output.contains("random : true"), "{output}");
+    }
+
+    #[test]
+    fn cache_wraps_the_body_in_a_static_cache() {
+        let output = expand(
+            "cache".parse().unwrap(),
+            "fn load() -> R { build() }".parse().unwrap(),
+        )
+        .to_string();
+        assert!(
+            output.contains("__ML_TEST_LOADER_CACHE . get_or_load (|| -> R { build () })"),
+            "{output}"
+        );
     }
 }
