@@ -36,8 +36,8 @@ pub mod __private {
     pub fn assert_builds_trainer<T: Trainer>(_build: &fn() -> T) {}
     pub use crate::loader::{
         Adapters, InputOf, LoaderCache, LoaderInfo, LoaderItem, LoaderReturn, MockScope, MockSpec,
-        OutputOf, Probed, RandomWeights, SeqValue, assert_has_random, assert_is_loader,
-        assert_loader_return, intercept, seam_armed,
+        OutputOf, Probed, RandomWeights, SeqValue, assert_has_random, assert_is_loader, intercept,
+        seam_armed,
     };
     pub use crate::numeric::{Literal, Numbers, Scalar};
     pub use crate::runner::{run, run_async, run_with_timeout};
