@@ -368,14 +368,18 @@ impl<I: 'static, O: 'static> MockModel<I, O> {
 
     fn record(&self, input: &I) {
         let adapters = &self.adapters;
+        let numbers = adapters.input_numbers.map(|numbers| numbers(input));
+        // Messages show numeric inputs by their numbers; Debug text only for the others.
+        let debug = match (&numbers, adapters.debug_input) {
+            (Some(_), _) => String::new(),
+            (None, Some(debug)) => debug(input),
+            (None, None) => format!("<{}>", (adapters.input_name)()),
+        };
         let call = Call(Arc::new(CallData {
             loader: self.loader,
             input: adapters.record_input.map(|record| record(input)),
-            numbers: adapters.input_numbers.map(|numbers| numbers(input)),
-            debug: adapters.debug_input.map_or_else(
-                || format!("<{}>", (adapters.input_name)()),
-                |debug| debug(input),
-            ),
+            numbers,
+            debug,
         }));
         self.state.calls().push(call);
     }

@@ -3,6 +3,7 @@
 //! a lock that global mocks take for their whole test. A [`MockScope`] installs them when the
 //! test starts and removes them when it ends, whether it returns or panics.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, ThreadId};
 
@@ -93,7 +94,13 @@ fn global_mocks() -> MutexGuard<'static, Vec<Override>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// How many tests hold global mocks: while none does, a lookup is one atomic load.
+static GLOBAL_SCOPES: AtomicUsize = AtomicUsize::new(0);
+
 pub(super) fn find_global(loader: &LoaderId) -> Option<Override> {
+    if GLOBAL_SCOPES.load(Ordering::Acquire) == 0 {
+        return None;
+    }
     let mocks = global_mocks();
     if mocks.is_empty() {
         return None;
@@ -193,6 +200,7 @@ impl MockScope {
         let holds_global_lock = mocks.iter().any(|mock| mock.global);
         if holds_global_lock {
             GLOBAL_LOCK.acquire();
+            GLOBAL_SCOPES.fetch_add(1, Ordering::AcqRel);
         }
         let mocks: Vec<Arc<MockState>> = mocks
             .into_iter()
@@ -250,6 +258,7 @@ impl Drop for MockScope {
                 Override::Mock(state) => !self.mocks.iter().any(|own| Arc::ptr_eq(own, state)),
                 Override::RandomWeights(_) => true,
             });
+            GLOBAL_SCOPES.fetch_sub(1, Ordering::AcqRel);
             GLOBAL_LOCK.release();
         }
     }
