@@ -20,6 +20,39 @@
 //! # fn main() {}
 //! ```
 //!
+//! Model loaders marked `#[model_loader]` can be swapped in tests (with the `testing` feature in
+//! `[dev-dependencies]`): `#[mock_model]` hands out a recording mock, `#[random_weights]` the
+//! real architecture with seeded random weights, and a `unit` test that reaches a real loader
+//! fails with the fix in the message.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ml_test::ndarray::{Array1, Array2, array};
+//! use ml_test::prelude::*;
+//!
+//! struct Scorer;
+//! impl Model for Scorer {
+//!     type Input = Array2<f32>;
+//!     type Output = Array1<i64>;
+//!     fn predict(&self, x: &Array2<f32>) -> Result<Array1<i64>, ModelError> {
+//!         Ok(x.column(0).mapv(|v| i64::from(v > 0.0)))
+//!     }
+//! }
+//!
+//! #[model_loader]
+//! fn load_scorer() -> Result<SharedModel<Array2<f32>, Array1<i64>>, String> {
+//!     Ok(Arc::new(Scorer)) // in real code: read the weights
+//! }
+//!
+//! #[mock_model(returns = [99])]
+//! fn predict_uses_the_model(mock: Mock) {
+//!     let model = load_scorer().unwrap();
+//!     assert_eq!(model.predict(&array![[1.0, 2.0]]).unwrap(), array![99]);
+//!     mock.assert_called_once_with(array![[1.0f32, 2.0]]);
+//! }
+//! # fn main() {}
+//! ```
+//!
 //! Tiers: `unit` (the default), `integration`, `slow`, `gpu`, `e2e` (post-deployment checks).
 //! `ML_TEST_TIERS` (a comma list, or `all`; unset means `unit,integration`) selects the tiers when
 //! the test crate compiles; tests of the other tiers are marked ignored with a reason that names
