@@ -357,22 +357,39 @@ fn a_global_mock_is_seen_from_any_thread(mock: Mock) {
     mock.assert_called_once_with(array![[1.0f32, 2.0]]);
 }
 
-#[mock_model(returns = [2])]
+/// A loader that no global mock in this file touches, so a thread outside every test is sure to
+/// reach its real body whatever runs in parallel.
+#[model_loader]
+fn load_tokenizer() -> Result<SharedModel<String, Vec<i64>>, String> {
+    struct Bytes;
+    impl Model for Bytes {
+        type Input = String;
+        type Output = Vec<i64>;
+        fn predict(&self, text: &String) -> Result<Vec<i64>, ModelError> {
+            Ok(text.bytes().map(i64::from).collect())
+        }
+    }
+    Ok(Arc::new(Bytes))
+}
+
+fn tokenize(text: &str) -> Vec<i64> {
+    load_tokenizer().unwrap().predict(&text.to_owned()).unwrap()
+}
+
+#[mock_model(loader = load_tokenizer, returns = [2])]
 #[ml_test(integration)]
 fn a_spawned_thread_sees_the_mock_only_when_it_carries_the_context(mock: Mock) {
     let context = ml_test::context::current().expect("inside the test");
     let carried = std::thread::spawn(move || {
         let _entered = context.enter();
-        classify(array![[1.0, 2.0]])
+        tokenize("a")
     })
     .join()
     .unwrap();
-    assert_eq!(carried, Ok(array![2]));
-    let not_carried = std::thread::spawn(|| classify(array![[1.0, 2.0]]))
-        .join()
-        .unwrap();
-    assert_eq!(not_carried, Ok(array![0]), "the real model: 1 - 2 < 0");
-    assert_eq!(mock.call_count(), 1);
+    assert_eq!(carried, vec![2]);
+    let not_carried = std::thread::spawn(|| tokenize("a")).join().unwrap();
+    assert_eq!(not_carried, vec![97], "the real tokenizer");
+    mock.assert_called_once_with("a");
 }
 
 #[ml_test]
@@ -556,4 +573,36 @@ fn assert_close_follows_numpy() {
         message.contains("(shapes (2,), (1, 2) mismatch)"),
         "{message}"
     );
+}
+
+static GLOBAL_HOLDERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Holds a global mock for a while and checks no other global mock's test is running meanwhile.
+#[mock_model(loader = load_sentiment, returns = 0.5, global)]
+#[ml_test(integration)]
+fn holds_a_global_mock() {
+    let others = GLOBAL_HOLDERS.fetch_add(1, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(20));
+    // A thread outside every test sees the global mock.
+    let score = std::thread::spawn(|| load_sentiment().unwrap().predict(&"x".into()))
+        .join()
+        .unwrap();
+    GLOBAL_HOLDERS.fetch_sub(1, Ordering::SeqCst);
+    assert_eq!(
+        others, 0,
+        "another test with a global mock ran at the same time"
+    );
+    assert_eq!(score, Ok(0.5));
+}
+
+#[test]
+fn global_mocks_serialize_with_each_other() {
+    // Four threads run the test above at once; its scope takes the global-mock lock, so they
+    // run one after another, each seeing only its own mock.
+    let threads: Vec<_> = (0..4)
+        .map(|_| std::thread::spawn(holds_a_global_mock))
+        .collect();
+    for thread in threads {
+        thread.join().expect("each run sees no other global mock");
+    }
 }

@@ -105,6 +105,13 @@ impl ModelError {
     }
 }
 
+/// Equal kind and message; the source is not compared (errors rarely are `PartialEq`).
+impl PartialEq for ModelError {
+    fn eq(&self, other: &ModelError) -> bool {
+        self.kind == other.kind && self.message == other.message
+    }
+}
+
 impl fmt::Debug for ModelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("ModelError");
