@@ -35,3 +35,47 @@ impl Errors {
             .unwrap_or_default()
     }
 }
+
+/// An attribute's comma-separated arguments (`key`, `key = value`, `key(..)`); on a syntax error
+/// the error is recorded and there are none.
+pub(crate) fn parse_metas(args: TokenStream, errors: &mut Errors) -> Vec<syn::Meta> {
+    use syn::parse::Parser;
+    match syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated.parse2(args) {
+        Ok(metas) => metas.into_iter().collect(),
+        Err(error) => {
+            errors.push(error);
+            Vec::new()
+        }
+    }
+}
+
+/// An argument's key as written (empty for a path of several segments) and where it is.
+pub(crate) fn key_of(meta: &syn::Meta) -> (String, Span) {
+    use syn::spanned::Spanned;
+    let path = meta.path();
+    let key = path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    (key, path.span())
+}
+
+/// An unknown key: the error at it names the closest known key, if one is close, and lists
+/// what `attribute` accepts.
+pub(crate) fn unknown_key(
+    attribute: &str,
+    key: &str,
+    span: Span,
+    keys: impl IntoIterator<Item = &'static str>,
+    accepted: &str,
+    errors: &mut Errors,
+) {
+    let hint = crate::tiers::did_you_mean(key, keys)
+        .map(|close| format!("did you mean `{close}`? "))
+        .unwrap_or_default();
+    let shown = if key.is_empty() { "this" } else { key };
+    errors.at(
+        span,
+        format_args!("unknown {attribute} option `{shown}`; {hint}{accepted}"),
+    );
+}

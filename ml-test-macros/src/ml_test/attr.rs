@@ -3,9 +3,7 @@
 use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, Meta, Token};
+use syn::{Expr, ExprLit, Lit, Meta};
 
 use crate::diag::Errors;
 use crate::tiers::{TIERS, did_you_mean, is_tier, tier_list};
@@ -41,13 +39,7 @@ impl TestArgs {
 /// Reads the arguments, reporting every problem at its token.
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> TestArgs {
     let mut parsed = TestArgs::default();
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
-        Ok(metas) => metas,
-        Err(error) => {
-            errors.push(error);
-            return parsed;
-        }
-    };
+    let metas = crate::diag::parse_metas(args, errors);
     for meta in metas {
         match meta {
             Meta::Path(path) => match path.get_ident().map(ToString::to_string) {

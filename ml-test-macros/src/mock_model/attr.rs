@@ -4,14 +4,10 @@ use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
-use syn::{Expr, ExprClosure, Lit, Meta, Pat, Path, Token, UnOp};
+use syn::{Expr, ExprClosure, Lit, Meta, Pat, Path, UnOp};
 
-use crate::diag::Errors;
+use crate::diag::{Errors, key_of, unknown_key};
 use crate::ml_test::{parse_duration, parse_seed};
-use crate::tiers::did_you_mean;
 
 const MOCK_KEYS: [&str; 8] = [
     "returns",
@@ -83,23 +79,12 @@ pub(crate) fn parse_mock(args: TokenStream, span: Span, errors: &mut Errors) -> 
         expect_calls: None,
         global: false,
     };
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
-        Ok(metas) => metas,
-        Err(error) => {
-            errors.push(error);
-            return parsed;
-        }
-    };
+    let metas = crate::diag::parse_metas(args, errors);
     let mut seen: Vec<String> = Vec::new();
     for meta in metas {
-        let key = meta
-            .path()
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let key_span = meta.path().span();
+        let (key, key_span) = key_of(&meta);
         if !MOCK_KEYS.contains(&key.as_str()) {
-            unknown(
+            unknown_key(
                 "#[mock_model]",
                 &key,
                 key_span,
@@ -186,24 +171,6 @@ pub(crate) fn parse_mock(args: TokenStream, span: Span, errors: &mut Errors) -> 
         }
     }
     parsed
-}
-
-fn unknown(
-    attribute: &str,
-    key: &str,
-    span: Span,
-    keys: impl IntoIterator<Item = &'static str>,
-    accepted: &str,
-    errors: &mut Errors,
-) {
-    let hint = did_you_mean(key, keys)
-        .map(|close| format!("did you mean `{close}`? "))
-        .unwrap_or_default();
-    let shown = if key.is_empty() { "this" } else { key };
-    errors.at(
-        span,
-        format_args!("unknown {attribute} option `{shown}`; {hint}{accepted}"),
-    );
 }
 
 fn parse_count(value: &Expr, errors: &mut Errors) -> Option<usize> {
@@ -361,25 +328,14 @@ pub(crate) fn parse_random(args: TokenStream, errors: &mut Errors) -> RandomArgs
     let mut parsed = RandomArgs::default();
     let accepted = "accepted: `seed = <integer>` (default: the test's seed), \
                     `loader = <path to a #[model_loader(random = ..)] fn>`";
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
-        Ok(metas) => metas,
-        Err(error) => {
-            errors.push(error);
-            return parsed;
-        }
-    };
+    let metas = crate::diag::parse_metas(args, errors);
     for meta in metas {
-        let key = meta
-            .path()
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let span = meta.path().span();
+        let (key, span) = key_of(&meta);
         let Meta::NameValue(pair) = meta else {
             if RANDOM_KEYS.contains(&key.as_str()) {
                 errors.at(span, format_args!("`{key}` needs a value; {accepted}"));
             } else {
-                unknown(
+                unknown_key(
                     "#[random_weights]",
                     &key,
                     span,
@@ -399,7 +355,7 @@ pub(crate) fn parse_random(args: TokenStream, errors: &mut Errors) -> RandomArgs
                 other,
                 "`loader` takes the path of a fn marked #[model_loader(random = ..)]",
             ),
-            _ => unknown(
+            _ => unknown_key(
                 "#[random_weights]",
                 &key,
                 span,

@@ -1,13 +1,9 @@
 //! The arguments of `#[model_loader(...)]`.
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
-use syn::{Expr, Meta, Path, Token};
+use syn::{Expr, Meta, Path};
 
-use crate::diag::Errors;
-use crate::tiers::did_you_mean;
+use crate::diag::{Errors, key_of, unknown_key};
 
 const KEYS: [&str; 2] = ["random", "cache"];
 const ACCEPTED: &str =
@@ -24,20 +20,9 @@ pub(crate) struct LoaderArgs {
 
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> LoaderArgs {
     let mut parsed = LoaderArgs::default();
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
-        Ok(metas) => metas,
-        Err(error) => {
-            errors.push(error);
-            return parsed;
-        }
-    };
+    let metas = crate::diag::parse_metas(args, errors);
     for meta in metas {
-        let key = meta
-            .path()
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let span = meta.path().span();
+        let (key, span) = key_of(&meta);
         match (key.as_str(), meta) {
             ("cache", Meta::Path(_)) if parsed.cache.is_some() => {
                 errors.at(span, "`cache` is given twice")
@@ -59,16 +44,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> LoaderArgs {
                 ),
             },
             ("random", _) => errors.at(span, format_args!("`random` needs a value; {ACCEPTED}")),
-            _ => {
-                let hint = did_you_mean(&key, KEYS)
-                    .map(|close| format!("did you mean `{close}`? "))
-                    .unwrap_or_default();
-                let shown = if key.is_empty() { "this" } else { &key };
-                errors.at(
-                    span,
-                    format_args!("unknown #[model_loader] option `{shown}`; {hint}{ACCEPTED}"),
-                );
-            }
+            _ => unknown_key("#[model_loader]", &key, span, KEYS, ACCEPTED, errors),
         }
     }
     parsed

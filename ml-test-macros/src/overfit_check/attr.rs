@@ -1,10 +1,8 @@
 //! The arguments of `#[overfit_check(...)]`.
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Lit, Meta, Token};
+use syn::{Expr, ExprLit, Lit, Meta};
 
 use crate::diag::Errors;
 use crate::tiers::{TIERS, did_you_mean, is_tier, tier_list};
@@ -77,13 +75,7 @@ impl OverfitArgs {
 
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
     let mut parsed = OverfitArgs::default();
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
-        Ok(metas) => metas,
-        Err(error) => {
-            errors.push(error);
-            return parsed;
-        }
-    };
+    let metas = crate::diag::parse_metas(args, errors);
     let mut seen: Vec<String> = Vec::new();
     for meta in metas {
         let key = meta
