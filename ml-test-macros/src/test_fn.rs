@@ -157,3 +157,11 @@ pub(crate) fn is_attribute(attr: &Attribute, name: &str) -> bool {
         .last()
         .is_some_and(|segment| segment.ident == name)
 }
+
+/// The tokens inside an attribute's parentheses; none for `#[name]` or `#[name = ..]`.
+pub(crate) fn attribute_args(attr: &Attribute) -> TokenStream {
+    match &attr.meta {
+        syn::Meta::List(list) => list.tokens.clone(),
+        _ => TokenStream::new(),
+    }
+}

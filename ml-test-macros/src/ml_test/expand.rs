@@ -85,10 +85,7 @@ fn hand_over_to_overfit_check(function: &ItemFn, args: TokenStream) -> Option<To
         .position(|attr| test_fn::is_attribute(attr, "overfit_check"))?;
     // Re-emitted by absolute path: written bare and not imported, the name would not resolve,
     // and rustc would expand this attribute again, handing over forever.
-    let overfit_args = match &function.attrs[position].meta {
-        syn::Meta::List(list) => list.tokens.clone(),
-        _ => TokenStream::new(),
-    };
+    let overfit_args = test_fn::attribute_args(&function.attrs[position]);
     let others = function
         .attrs
         .iter()

@@ -2,8 +2,8 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::ItemFn;
 use syn::spanned::Spanned;
-use syn::{Attribute as SynAttribute, ItemFn, Meta};
 
 use super::attr::{self, Behaviour, MockArgs, Number, NumericLiteral, RandomArgs, ReturnValue};
 use crate::diag::Errors;
@@ -66,13 +66,6 @@ impl Overrides {
     }
 }
 
-fn list_tokens(attr: &SynAttribute) -> TokenStream {
-    match &attr.meta {
-        Meta::List(list) => list.tokens.clone(),
-        _ => TokenStream::new(),
-    }
-}
-
 /// Removes every ml-test test attribute below the expanding one from `function`, in order:
 /// `#[ml_test]` gives the tier and options, each `#[mock_model]` a mock, `#[random_weights]`
 /// the random weights.
@@ -85,14 +78,16 @@ pub(crate) fn gather(
     let mut kept = Vec::new();
     for attr in std::mem::take(&mut function.attrs) {
         if test_fn::is_attribute(&attr, "mock_model") {
-            overrides
-                .mocks
-                .push(attr::parse_mock(list_tokens(&attr), attr.span(), errors));
+            overrides.mocks.push(attr::parse_mock(
+                test_fn::attribute_args(&attr),
+                attr.span(),
+                errors,
+            ));
         } else if test_fn::is_attribute(&attr, "random_weights") {
-            let random = attr::parse_random(list_tokens(&attr), errors);
+            let random = attr::parse_random(test_fn::attribute_args(&attr), errors);
             overrides.add_random(random, attr.span(), errors);
         } else if test_fn::is_attribute(&attr, "ml_test") {
-            let args = ml_test::parse_args(list_tokens(&attr), errors);
+            let args = ml_test::parse_args(test_fn::attribute_args(&attr), errors);
             if test_args.is_some() {
                 errors.spanned(
                     &attr,

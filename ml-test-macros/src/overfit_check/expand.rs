@@ -5,7 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{ItemFn, Meta, ReturnType};
+use syn::{ItemFn, ReturnType};
 
 use super::attr::{self, DEFAULT_CHECKS, OverfitArgs};
 use crate::diag::Errors;
@@ -82,11 +82,7 @@ fn absorb_ml_test(function: &mut ItemFn, args: &mut OverfitArgs, errors: &mut Er
         return;
     };
     let attr = function.attrs.remove(position);
-    let tokens = match &attr.meta {
-        Meta::List(list) => list.tokens.clone(),
-        _ => TokenStream::new(),
-    };
-    let test_args = ml_test::parse_args(tokens, errors);
+    let test_args = ml_test::parse_args(test_fn::attribute_args(&attr), errors);
     if let Some((tier, span)) = test_args.tier {
         if args.tier.is_some() {
             errors.at(
