@@ -133,6 +133,13 @@ path = "tests/convergence.rs"
         command.output().expect("cargo runs")
     }
 
+    /// `cargo test --offline --test <test> -- <libtest_args>` with `ML_TEST_TIERS` unset.
+    fn cargo_test(&self, test: &str, libtest_args: &[&str]) -> Output {
+        let mut args = vec!["test", "--offline", "--test", test, "--"];
+        args.extend_from_slice(libtest_args);
+        self.cargo(None, &[], &args)
+    }
+
     /// `cargo test --test tiers` and the outcome of each test, from libtest's lines.
     fn run_tiers(&self, tiers: Option<&str>) -> BTreeMap<String, String> {
         let output = self.cargo(
@@ -275,18 +282,7 @@ fn switching_ml_test_tiers_rebuilds_and_never_goes_stale() {
     assert_ignored_for_tier(&pair, "integration_check", "integration");
 
     // `--include-ignored` runs every tier whatever the selection.
-    let output = scratch.cargo(
-        None,
-        &[],
-        &[
-            "test",
-            "--offline",
-            "--test",
-            "tiers",
-            "--",
-            "--include-ignored",
-        ],
-    );
+    let output = scratch.cargo_test("tiers", &["--include-ignored"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let included = outcomes(&String::from_utf8_lossy(&output.stdout));
     assert!(
@@ -298,11 +294,7 @@ fn switching_ml_test_tiers_rebuilds_and_never_goes_stale() {
 #[ml_test(slow, timeout = "15m")]
 fn every_test_keeps_its_name_for_libtest_and_nextest() {
     let scratch = Scratch::create();
-    let output = scratch.cargo(
-        None,
-        &[],
-        &["test", "--offline", "--test", "tiers", "--", "--list"],
-    );
+    let output = scratch.cargo_test("tiers", &["--list"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let listed = String::from_utf8_lossy(&output.stdout);
     for name in [
@@ -368,7 +360,7 @@ fn every_test_keeps_its_name_for_libtest_and_nextest() {
 #[ml_test(slow, timeout = "15m")]
 fn misspelled_tiers_fail_to_compile_with_the_list_of_tiers() {
     let scratch = Scratch::create();
-    let output = scratch.cargo(None, &[], &["test", "--offline", "--test", "typo"]);
+    let output = scratch.cargo_test("typo", &[]);
     assert!(!output.status.success());
     let errors = stderr(&output);
     assert_contains(
@@ -452,7 +444,7 @@ fn convergence_checks_in_a_users_crate() {
     ];
 
     // By default the checks (tier slow) are ignored, with their reason.
-    let output = scratch.cargo(None, &[], &["test", "--offline", "--test", "convergence"]);
+    let output = scratch.cargo_test("convergence", &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let default = outcomes(&String::from_utf8_lossy(&output.stdout));
     for check in checks {
@@ -529,7 +521,7 @@ fn convergence_checks_in_a_users_crate() {
 fn loader_mocks_in_a_users_crate() {
     let scratch = Scratch::create();
 
-    let output = scratch.cargo(None, &[], &["test", "--offline", "--test", "mocks"]);
+    let output = scratch.cargo_test("mocks", &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let outcomes = outcomes(&stdout);
     assert_eq!(outcomes["predict_uses_the_mock"], "ok", "{stdout}");
@@ -551,19 +543,7 @@ fn loader_mocks_in_a_users_crate() {
     assert_ignored_for_tier(&outcomes, "the_real_model_in_the_slow_tier", "slow");
 
     // Many mocked tests in one process, 16 at a time: each sees only its own mock.
-    let output = scratch.cargo(
-        None,
-        &[],
-        &[
-            "test",
-            "--offline",
-            "--test",
-            "isolation",
-            "--",
-            "--test-threads",
-            "16",
-        ],
-    );
+    let output = scratch.cargo_test("isolation", &["--test-threads", "16"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", stderr(&output));
     assert_contains(
