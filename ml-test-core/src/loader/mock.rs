@@ -206,28 +206,32 @@ impl ReturnValue {
         {
             return Ok(output);
         }
-        let output_name = (adapters.output_name)();
-        match (&self.literal, adapters.output_from_literal) {
-            (Some(literal), Some(convert)) => convert(literal).map_err(|LiteralMismatch(why)| {
+        if let (Some(literal), Some(convert)) = (&self.literal, adapters.output_from_literal) {
+            return convert(literal).map_err(|LiteralMismatch(why)| {
                 format!(
                     "`{text}` (shape {shape}) cannot become the loader's output type `{output_name}`: {why}",
                     text = self.text,
                     shape = crate::numeric::shape_text(&literal.shape),
+                    output_name = (adapters.output_name)(),
                 )
-            }),
-            (Some(literal), None) => Err(format!(
+            });
+        }
+        // Only failures are left: the output type's name is built for their messages.
+        let output_name = (adapters.output_name)();
+        match &self.literal {
+            Some(literal) => Err(format!(
                 "`{text}` (shape {shape}) is numeric, but the loader's output type `{output_name}` is \
                  not an ndarray, Vec or scalar of numbers; return a value of that type \
                  (`returns = <expression>`) or use `returns_fn`",
                 text = self.text,
                 shape = crate::numeric::shape_text(&literal.shape),
             )),
-            (None, _) if self.value.is_some() && adapters.clone_output.is_none() => Err(format!(
+            None if self.value.is_some() && adapters.clone_output.is_none() => Err(format!(
                 "the loader's output type `{output_name}` is not Clone, so the mock cannot hand out \
                  `{text}` on every call; use `returns_fn = |input| ..` to build each output",
                 text = self.text
             )),
-            (None, _) => Err(format!(
+            None => Err(format!(
                 "`{text}` is a `{type_name}`, but the loader outputs `{output_name}`",
                 text = self.text,
                 type_name = self.type_name,
