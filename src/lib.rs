@@ -58,6 +58,10 @@
 //! the test crate compiles; tests of the other tiers are marked ignored with a reason that names
 //! their tier and how to run them. See the README for the whole story.
 
+/// What a trained model learned: [`behaviour()`] checks (invariance, directional and
+/// known-answer cases, vacuous perturbations caught) and batch output contracts
+/// ([`behaviour::assert_batch_invariant`], [`behaviour::output_contract`]).
+pub use ml_test_core::behaviour;
 pub use ml_test_core::convergence;
 pub use ml_test_core::{
     TestEntry, TestKind, TestReturn, Tier, context, registry, registry_by_tier, rng,
@@ -79,6 +83,7 @@ pub use ml_test_core::rand;
 /// `use ml_test::prelude::*;` brings the attributes and the everyday helpers into scope.
 pub mod prelude {
     pub use ml_test_core::assert_close;
+    pub use ml_test_core::behaviour;
     pub use ml_test_core::loader::Mock;
     pub use ml_test_core::model::{Model, ModelError, SharedModel};
     pub use ml_test_core::{Tier, Trainer, param, rng};

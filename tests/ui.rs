@@ -15,6 +15,7 @@ fn diagnostics() {
         cases.compile_fail("tests/ui/overfit_check/*.rs");
         cases.compile_fail("tests/ui/mock_model/*.rs");
         cases.compile_fail("tests/ui/model_loader/*.rs");
+        cases.compile_fail("tests/ui/behaviour/*.rs");
     } // trybuild runs the cases when `cases` drops
 
     // An unknown tier in the variable is a compile error that names the variable.

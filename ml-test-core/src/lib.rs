@@ -4,6 +4,7 @@
 //! Users depend on the `ml-test` crate, which re-exports what is public here; the code that its
 //! attributes generate reaches this crate through `ml_test::__private`.
 
+pub mod behaviour;
 pub mod close;
 pub mod context;
 pub mod convergence;
@@ -15,6 +16,7 @@ pub mod registry;
 mod runner;
 mod tier;
 
+pub use behaviour::behaviour;
 pub use context::{TestContext, rng};
 pub use convergence::{Trainer, param};
 pub use loader::{Call, Mock, close, eq};

@@ -42,6 +42,26 @@ pub trait Model: Send + Sync {
 /// The handle loaders return: a model shared across threads and requests.
 pub type SharedModel<I, O> = Arc<dyn Model<Input = I, Output = O>>;
 
+/// A shared model is a model: `assert_batch_invariant(&loaded, &batch)` takes what a loader
+/// returned as it is.
+impl<M: Model + ?Sized> Model for Arc<M> {
+    type Input = M::Input;
+    type Output = M::Output;
+
+    fn predict(&self, input: &M::Input) -> Result<M::Output, ModelError> {
+        (**self).predict(input)
+    }
+}
+
+impl<M: Model + ?Sized> Model for Box<M> {
+    type Input = M::Input;
+    type Output = M::Output;
+
+    fn predict(&self, input: &M::Input) -> Result<M::Output, ModelError> {
+        (**self).predict(input)
+    }
+}
+
 /// What kind of failure a [`ModelError`] is, so a service can map it to a response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -1,0 +1,405 @@
+//! What a trained model learned: invariance, directional and known-answer cases
+//! ([`behaviour()`]), and the output contracts of batch models ([`assert_batch_invariant`],
+//! [`output_contract`]).
+//!
+//! A case perturbs a copy of an input and compares the model's score before and after. A case
+//! whose perturbation never reaches the model (the field is dropped by preprocessing, or mapped
+//! to the same feature) can never fail; it is reported as **vacuous** and fails the check.
+//!
+//! ```
+//! use ml_test_core::behaviour;
+//!
+//! #[derive(Clone, PartialEq)]
+//! struct Applicant { name: String, income: f64, debt: f64 }
+//!
+//! // Preprocessing: what the model sees. The name is dropped.
+//! fn features(a: &Applicant) -> Vec<f64> { vec![a.income / 1000.0, a.debt / a.income] }
+//! fn approval(a: &Applicant) -> f64 {
+//!     let x = features(a);
+//!     1.0 / (1.0 + (-(0.05 * x[0] - 4.0 * x[1])).exp())
+//! }
+//!
+//! let alice = Applicant { name: "Alice".into(), income: 52_000.0, debt: 9_000.0 };
+//! behaviour("approval", approval)
+//!     .features(features)
+//!     .feature_names(["income_k", "debt_ratio"])
+//!     .increases("a higher income raises approval", &alice, |a| a.income *= 1.5)
+//!     .decreases("more debt lowers approval", &alice, |a| a.debt += 20_000.0)
+//!     .expect("a high earner without debt is approved", &alice, |p| p > 0.5)
+//!     .check();
+//! ```
+
+mod contract;
+mod report;
+
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+pub use contract::{OutputContract, assert_batch_invariant, output_contract};
+pub use report::{BehaviourReport, CaseKind, CaseResult, Verdict};
+
+use crate::numeric::{Element, Numbers, Numeric};
+
+/// The default of [`Behaviour::tolerance`]: invariance allows `|after - before| <= 1e-9`. That is
+/// exact for integer and f32 scores (an f32 score near 1 moves by at least 6e-8) and absorbs
+/// rounding in f64 arithmetic.
+pub const DEFAULT_TOLERANCE: f64 = 1e-9;
+
+/// The default of [`Behaviour::min_delta`]: a directional case needs the score to move the
+/// right way by at least `1e-9`, so a score that does not move at all (a model that ignores the
+/// feature) fails. `.min_delta(0.0)` turns `increases` into "does not decrease".
+pub const DEFAULT_MIN_DELTA: f64 = 1e-9;
+
+/// Type state of a [`Behaviour`] without [`features`](Behaviour::features): a perturbation is
+/// seen by comparing the inputs themselves, so perturbation cases need `I: PartialEq`.
+#[derive(Debug)]
+pub enum ByInput {}
+
+/// Type state of a [`Behaviour`] with [`features`](Behaviour::features): a perturbation is seen
+/// by comparing what the model sees.
+#[derive(Debug)]
+pub enum ByFeatures {}
+
+/// Inputs whose perturbation ml-test can see without `.features(..)`: every `PartialEq` type.
+#[diagnostic::on_unimplemented(
+    message = "ml-test cannot tell whether a perturbation changed `{Self}`",
+    label = "this case perturbs a value of type `{Self}`, which cannot be compared",
+    note = "a case whose perturbation changes nothing can never fail, so ml-test checks that it changed something: call `.features(|input| ..)` (what the model sees) before the cases, or derive `PartialEq` for `{Self}`"
+)]
+pub trait ComparableInput {
+    /// Whether two inputs are the same.
+    fn same_as(&self, other: &Self) -> bool;
+}
+
+impl<T: PartialEq> ComparableInput for T {
+    fn same_as(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
+/// Starts a behaviour check of a trained model.
+///
+/// `score` maps one input to the number the cases compare: a class probability, a label index,
+/// a regression value (any primitive number type). Add cases, then call
+/// [`check`](Behaviour::check), which runs them all and panics once, listing every failed case.
+///
+/// ```
+/// use ml_test_core::behaviour;
+///
+/// // A spam filter's score for one message.
+/// let spam_score = |text: &String| if text.to_lowercase().contains("winner") { 0.99 } else { 0.01 };
+/// behaviour("spam filter", spam_score)
+///     .invariant("case does not matter", &"You are a WINNER".to_string(), |t| *t = t.to_lowercase())
+///     .expect("0.99 means spam", &"winner!".to_string(), |score| score > 0.5)
+///     .check();
+/// ```
+pub fn behaviour<'a, I, S, F>(name: impl Into<String>, score: F) -> Behaviour<'a, I, S, ByInput>
+where
+    S: Element,
+    F: Fn(&I) -> S + 'a,
+{
+    Behaviour {
+        name: name.into(),
+        score: Box::new(score),
+        to_f64: |score: &S| score.to_f64(),
+        features: None,
+        feature_names: None,
+        tolerance: DEFAULT_TOLERANCE,
+        min_delta: DEFAULT_MIN_DELTA,
+        cases: Vec::new(),
+        _seen: PhantomData,
+    }
+}
+
+type FeaturesFn<'a, I> = Box<dyn Fn(&I) -> Numbers + 'a>;
+
+/// A behaviour check under construction; see [`behaviour()`]. Each method takes and returns the
+/// builder by value.
+#[must_use = "a behaviour check does nothing until `.check()`"]
+pub struct Behaviour<'a, I, S, Seen = ByInput> {
+    name: String,
+    score: Box<dyn Fn(&I) -> S + 'a>,
+    /// The score as f64; captured where `S: Element` is known, so no later method needs it.
+    to_f64: fn(&S) -> f64,
+    features: Option<FeaturesFn<'a, I>>,
+    feature_names: Option<Vec<String>>,
+    tolerance: f64,
+    min_delta: f64,
+    cases: Vec<Case<I>>,
+    _seen: PhantomData<Seen>,
+}
+
+/// What a score (or a feature) evaluation gave: the value, or the panic message.
+type Evaluated<T> = Result<T, String>;
+
+struct Case<I> {
+    kind: CaseKind,
+    name: String,
+    before: Evaluated<f64>,
+    /// Perturbation cases: the score of the perturbed copy.
+    after: Option<Evaluated<f64>>,
+    /// Perturbation cases: the input and its perturbed copy, for the features at check time.
+    inputs: Option<(I, I)>,
+    /// Perturbation cases added before `.features(..)`: whether the copy equals the input.
+    inputs_equal: Option<bool>,
+    /// Known-answer cases: whether the predicate held.
+    predicate: Option<Evaluated<bool>>,
+    /// A panic of the perturbation itself.
+    perturb_panic: Option<String>,
+}
+
+fn evaluate<T>(f: impl FnOnce() -> T) -> Evaluated<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| panic_text(payload.as_ref()))
+}
+
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}
+
+impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
+    /// What the model actually sees of an input (its preprocessed features: a `Vec`, an array, an
+    /// ndarray of any numeric type). With it, a perturbation that leaves the features unchanged
+    /// is reported as vacuous, and failures list the features that changed.
+    pub fn features<V, F>(self, features: F) -> Behaviour<'a, I, S, ByFeatures>
+    where
+        V: Numeric,
+        F: Fn(&I) -> V + 'a,
+    {
+        Behaviour {
+            name: self.name,
+            score: self.score,
+            to_f64: self.to_f64,
+            features: Some(Box::new(move |input: &I| features(input).numbers())),
+            feature_names: self.feature_names,
+            tolerance: self.tolerance,
+            min_delta: self.min_delta,
+            cases: self.cases,
+            _seen: PhantomData,
+        }
+    }
+
+    /// Names of the features, in the order `.features(..)` returns them, for the report.
+    pub fn feature_names<N: Into<String>>(mut self, names: impl IntoIterator<Item = N>) -> Self {
+        self.feature_names = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// How far an invariance case's score may move: `|after - before| <= tolerance`.
+    /// Default [`DEFAULT_TOLERANCE`].
+    ///
+    /// # Panics
+    /// If `tolerance` is negative or NaN.
+    pub fn tolerance(mut self, tolerance: f64) -> Self {
+        assert!(
+            tolerance >= 0.0,
+            "behaviour `{}`: .tolerance({tolerance}) must be a number >= 0 (the largest allowed |after - before| of an invariance case)",
+            self.name
+        );
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// How far a directional case's score must move the right way: `after - before >=
+    /// min_delta` for `increases`, `before - after >= min_delta` for `decreases`. Default
+    /// [`DEFAULT_MIN_DELTA`]; `0.0` accepts an unchanged score ("must not decrease").
+    ///
+    /// # Panics
+    /// If `min_delta` is negative or NaN.
+    pub fn min_delta(mut self, min_delta: f64) -> Self {
+        assert!(
+            min_delta >= 0.0,
+            "behaviour `{}`: .min_delta({min_delta}) must be a number >= 0; to test that a score goes down, use .decreases(..)",
+            self.name
+        );
+        self.min_delta = min_delta;
+        self
+    }
+
+    /// A known answer, a minimum-functionality case or a label mapping: `predicate(score(input))`
+    /// must hold ("0.99 means unsafe": `|p| p > 0.5` on an input known to be unsafe).
+    pub fn expect(
+        mut self,
+        case: impl Into<String>,
+        input: &I,
+        predicate: impl Fn(S) -> bool,
+    ) -> Self {
+        let (before, predicate) = match evaluate(|| (self.score)(input)) {
+            Ok(score) => {
+                let value = (self.to_f64)(&score);
+                (Ok(value), Some(evaluate(|| predicate(score))))
+            }
+            Err(panic) => (Err(panic), None),
+        };
+        self.cases.push(Case {
+            kind: CaseKind::Expect,
+            name: case.into(),
+            before,
+            after: None,
+            inputs: None,
+            inputs_equal: None,
+            predicate,
+            perturb_panic: None,
+        });
+        self
+    }
+
+    /// Runs every case and returns their verdicts without panicking; [`check`](Self::check)
+    /// is this plus the panic.
+    ///
+    /// # Panics
+    /// If `.feature_names(..)` does not give one name per feature.
+    pub fn run(self) -> BehaviourReport {
+        let Behaviour {
+            name,
+            features,
+            feature_names,
+            tolerance,
+            min_delta,
+            cases,
+            ..
+        } = self;
+        let rules = report::Rules {
+            tolerance,
+            min_delta,
+        };
+        let results = cases
+            .into_iter()
+            .map(|case| {
+                let changes = match (&features, &case.inputs) {
+                    (Some(features), Some((input, perturbed))) => Some(
+                        evaluate(|| features(input))
+                            .and_then(|a| evaluate(|| features(perturbed)).map(|b| (a, b))),
+                    ),
+                    _ => None,
+                };
+                report::judge(
+                    &name,
+                    report::Evaluations {
+                        kind: case.kind,
+                        name: case.name,
+                        before: case.before,
+                        after: case.after,
+                        predicate: case.predicate,
+                        perturb_panic: case.perturb_panic,
+                        inputs_equal: case.inputs_equal,
+                        features: changes,
+                    },
+                    feature_names.as_deref(),
+                    &rules,
+                )
+            })
+            .collect();
+        BehaviourReport::new(name, results, rules)
+    }
+
+    /// Runs every case; prints the report (visible with `--nocapture`) when all pass, and
+    /// panics once with the report when any case failed or was vacuous, or when there are no
+    /// cases (an empty check tests nothing).
+    ///
+    /// # Panics
+    /// As described, and if `.feature_names(..)` does not give one name per feature.
+    #[track_caller]
+    pub fn check(self) {
+        let report = self.run();
+        if report.passed() {
+            println!("{report}");
+        } else {
+            panic!("{report}");
+        }
+    }
+
+    fn push_perturbation(
+        &mut self,
+        kind: CaseKind,
+        case: String,
+        input: &I,
+        perturb: impl Fn(&mut I),
+        compare: Option<fn(&I, &I) -> bool>,
+    ) where
+        I: Clone,
+    {
+        let to_f64 = self.to_f64;
+        let before = evaluate(|| to_f64(&(self.score)(input)));
+        let mut perturbed = input.clone();
+        let perturb_panic = evaluate(|| perturb(&mut perturbed)).err();
+        let after = perturb_panic
+            .is_none()
+            .then(|| evaluate(|| to_f64(&(self.score)(&perturbed))));
+        let inputs_equal = compare.map(|same| same(input, &perturbed));
+        self.cases.push(Case {
+            kind,
+            name: case,
+            before,
+            after,
+            inputs: Some((input.clone(), perturbed)),
+            inputs_equal,
+            predicate: None,
+            perturb_panic,
+        });
+    }
+}
+
+// The bounds sit on the methods, not on the impl, so a missing `PartialEq` is reported with
+// `ComparableInput`'s message at the call rather than as "method exists but its trait bounds
+// were not satisfied".
+macro_rules! perturbation_cases {
+    ($seen:ty, [$($bound:tt)*], $compare:expr) => {
+        impl<'a, I, S> Behaviour<'a, I, S, $seen> {
+            /// An invariance case: `perturb` applied to a copy of `input` must not move the score
+            /// by more than the [tolerance](Self::tolerance) ("a changed name must not change the
+            /// prediction").
+            pub fn invariant(
+                mut self,
+                case: impl Into<String>,
+                input: &I,
+                perturb: impl Fn(&mut I),
+            ) -> Self
+            where
+                I: Clone $($bound)*,
+            {
+                self.push_perturbation(CaseKind::Invariant, case.into(), input, perturb, $compare);
+                self
+            }
+
+            /// A directional case: `perturb` applied to a copy of `input` must raise the score
+            /// by at least [`min_delta`](Self::min_delta) ("a higher income must not lower the
+            /// approval score").
+            pub fn increases(
+                mut self,
+                case: impl Into<String>,
+                input: &I,
+                perturb: impl Fn(&mut I),
+            ) -> Self
+            where
+                I: Clone $($bound)*,
+            {
+                self.push_perturbation(CaseKind::Increases, case.into(), input, perturb, $compare);
+                self
+            }
+
+            /// A directional case: `perturb` applied to a copy of `input` must lower the score
+            /// by at least [`min_delta`](Self::min_delta).
+            pub fn decreases(
+                mut self,
+                case: impl Into<String>,
+                input: &I,
+                perturb: impl Fn(&mut I),
+            ) -> Self
+            where
+                I: Clone $($bound)*,
+            {
+                self.push_perturbation(CaseKind::Decreases, case.into(), input, perturb, $compare);
+                self
+            }
+        }
+    };
+}
+
+perturbation_cases!(ByInput, [+ ComparableInput], Some(<I as ComparableInput>::same_as));
+perturbation_cases!(ByFeatures, [], None);
