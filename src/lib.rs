@@ -63,10 +63,10 @@
 /// ([`behaviour::assert_batch_invariant`], [`behaviour::output_contract`]).
 pub use ml_test_core::behaviour;
 pub use ml_test_core::convergence;
+pub use ml_test_core::{Fitter, Trainer, param};
 pub use ml_test_core::{
     TestEntry, TestKind, TestReturn, Tier, context, registry, registry_by_tier, rng,
 };
-pub use ml_test_core::{Trainer, param};
 pub use ml_test_macros::{ml_test, mock_model, model_loader, overfit_check, random_weights};
 
 pub use ml_test_core::loader::{Call, Close, Eq, ExpectedCall, Mock, close, eq};
@@ -86,7 +86,7 @@ pub mod prelude {
     pub use ml_test_core::behaviour;
     pub use ml_test_core::loader::Mock;
     pub use ml_test_core::model::{Model, ModelError, SharedModel};
-    pub use ml_test_core::{Tier, Trainer, param, rng};
+    pub use ml_test_core::{Fitter, Tier, Trainer, param, rng};
     pub use ml_test_macros::{ml_test, mock_model, model_loader, overfit_check, random_weights};
 }
 

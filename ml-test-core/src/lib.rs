@@ -18,7 +18,7 @@ mod tier;
 
 pub use behaviour::behaviour;
 pub use context::{TestContext, rng};
-pub use convergence::{Trainer, param};
+pub use convergence::{Fitter, Trainer, param};
 pub use loader::{Call, Mock, close, eq};
 pub use model::{Model, ModelError, ModelErrorKind, SharedModel};
 pub use outcome::TestReturn;
@@ -32,10 +32,15 @@ pub use rand;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::context::{TestRun, seed_from_name};
-    pub use crate::convergence::{Check, CheckGroup, Thresholds, Trainer};
+    pub use crate::convergence::{
+        Check, CheckGroup, FitCheck, FitGroup, FitThresholds, Fitter, Thresholds, Trainer,
+    };
 
     /// Compile-time check that an `#[overfit_check]` fn builds a [`Trainer`].
     pub fn assert_builds_trainer<T: Trainer>(_build: &fn() -> T) {}
+
+    /// Compile-time check that an `#[overfit_check(capacity = ..)]` fn builds a [`Fitter`].
+    pub fn assert_builds_fitter<F: Fitter>(_build: &fn() -> F) {}
     pub use crate::loader::{
         Adapters, InputOf, LoaderCache, LoaderInfo, LoaderItem, LoaderReturn, MockScope, MockSpec,
         OutputOf, Probed, RandomWeights, SeqValue, assert_has_random, assert_is_loader, intercept,

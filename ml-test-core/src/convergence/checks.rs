@@ -70,7 +70,7 @@ pub struct CheckFailure {
 }
 
 impl CheckFailure {
-    fn new(check: &'static str, summary: impl Into<String>) -> CheckFailure {
+    pub(crate) fn new(check: &'static str, summary: impl Into<String>) -> CheckFailure {
         CheckFailure {
             check,
             summary: summary.into(),
@@ -78,7 +78,7 @@ impl CheckFailure {
         }
     }
 
-    fn detail(mut self, line: impl Into<String>) -> CheckFailure {
+    pub(crate) fn detail(mut self, line: impl Into<String>) -> CheckFailure {
         self.details.push(line.into());
         self
     }

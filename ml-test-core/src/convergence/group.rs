@@ -8,6 +8,20 @@ use super::{Trainer, TrainingRun};
 use crate::TestEntry;
 use crate::context::TestContext;
 
+/// The entry of a group made by hand: `name` labels its messages and derives its seed.
+pub(super) const fn standalone_entry(name: &'static str) -> TestEntry {
+    TestEntry {
+        path: name,
+        tier: crate::Tier::Unit,
+        seed: None,
+        timeout: None,
+        ignored: None,
+        file: "",
+        line: 0,
+        kind: crate::TestKind::ConvergenceCheck,
+    }
+}
+
 /// The checks `#[overfit_check]` can generate, one test each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Check {
@@ -70,22 +84,7 @@ impl CheckGroup {
         classes: Option<usize>,
         frozen: &'static [&'static str],
     ) -> CheckGroup {
-        CheckGroup::new(
-            TestEntry {
-                path: name,
-                tier: crate::Tier::Unit,
-                seed: None,
-                timeout: None,
-                ignored: None,
-                file: "",
-                line: 0,
-                kind: crate::TestKind::ConvergenceCheck,
-            },
-            steps,
-            thresholds,
-            classes,
-            frozen,
-        )
+        CheckGroup::new(standalone_entry(name), steps, thresholds, classes, frozen)
     }
 
     /// Builds a fresh trainer and uses it, both inside `context`. Each trainer gets its own fresh

@@ -7,11 +7,13 @@
 //! [`CheckFailure`] with the numbers; [`report`] renders it with a sparkline of the loss curve.
 
 pub mod checks;
+pub mod fit;
 mod group;
 pub mod report;
 mod trainer;
 
 pub use checks::{CheckFailure, Thresholds};
+pub use fit::{FitCheck, FitGroup, FitRun, FitThresholds, Fitter};
 pub use group::{Check, CheckGroup};
 pub use trainer::{Trainer, param};
 

@@ -28,7 +28,7 @@ use ndarray::{ArrayBase, ArrayD, Data, Dimension};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `Trainer`",
     label = "#[overfit_check] needs the fn to return a Trainer",
-    note = "implement `ml_test::Trainer` for it: `fn step(&mut self) -> f64` (one optimisation step on the fixed batch, returning its loss) and `fn parameters(&self) -> Vec<(String, ArrayD<f64>)>`"
+    note = "implement `ml_test::Trainer` for it: `fn step(&mut self) -> f64` (one optimisation step on the fixed batch, returning its loss) and `fn parameters(&self) -> Vec<(String, ArrayD<f64>)>`; a model trained in one call (a tree, k-NN, closed-form regression) implements `Fitter` instead, with `#[overfit_check(capacity = ..)]`"
 )]
 pub trait Trainer {
     /// One optimisation step on the fixed batch; returns that step's loss (computed in the

@@ -16,6 +16,9 @@ pub(crate) const DEFAULT_CHECKS: [&str; 5] = [
     "deterministic",
 ];
 
+/// The checks of a one-shot model (`capacity = ..`), in the order their tests are emitted.
+pub(crate) const FIT_CHECKS: [&str; 3] = ["fits_batch", "monotone_in_capacity", "deterministic"];
+
 const NUMBER_OPTIONS: [&str; 5] = [
     "target_loss",
     "target_relative",
@@ -23,7 +26,31 @@ const NUMBER_OPTIONS: [&str; 5] = [
     "min_decrease",
     "min_param_change",
 ];
-const OPTIONS: [&str; 14] = [
+
+/// Options of models trained by steps (a `Trainer`) only.
+const STEP_OPTIONS: [&str; 10] = [
+    "steps",
+    "target_loss",
+    "loss_at_init",
+    "frozen",
+    "target_relative",
+    "window",
+    "min_decrease",
+    "min_param_change",
+    "init_rtol",
+    "deterministic_steps",
+];
+
+/// Options of models trained in one call (a `Fitter`) only.
+const FIT_OPTIONS: [&str; 3] = ["capacity", "target_error", "max_rise"];
+
+/// The most capacities a sweep may list: each is a full fit.
+const MAX_CAPACITIES: usize = 1000;
+
+const OPTIONS: [&str; 17] = [
+    "capacity",
+    "target_error",
+    "max_rise",
     "steps",
     "target_loss",
     "tier",
@@ -44,7 +71,8 @@ fn accepted() -> String {
     format!(
         "accepted: `steps = N`, `target_loss = X`, `tier = <{}>`, `seed = N`, `timeout = \"..\"`, \
          `loss_at_init(classes = C)`, `frozen = [\"name\", ..]`, `skip = [check, ..]`, and the thresholds \
-         `target_relative`, `window`, `min_decrease`, `min_param_change`, `init_rtol`, `deterministic_steps`",
+         `target_relative`, `window`, `min_decrease`, `min_param_change`, `init_rtol`, `deterministic_steps`; \
+         for a model trained in one call: `capacity = 1..=9` (or `[1, 2, 4]`), `target_error = X`, `max_rise = X`",
         tier_list().replace(", ", "|")
     )
 }
@@ -58,13 +86,51 @@ pub(crate) struct OverfitArgs {
     pub(crate) timeout: Option<(String, std::time::Duration)>,
     pub(crate) classes: Option<usize>,
     pub(crate) frozen: Vec<String>,
-    pub(crate) skip: Vec<String>,
+    /// The check names to leave out, checked against the mode once every argument is read.
+    pub(crate) skip: Vec<(String, Span)>,
+    /// Where the `skip` list is, for an error about the list as a whole.
+    skip_span: Option<Span>,
+    /// `capacity = ..`: a one-shot model's sweep, and where it is written.
+    pub(crate) capacity: Option<(Vec<usize>, Span)>,
+    /// `target_error` and `max_rise` of a one-shot model.
+    pub(crate) target_error: Option<f64>,
+    pub(crate) max_rise: Option<f64>,
+    /// Every key given, with its span, for errors about options of the other mode.
+    keys: Vec<(String, Span)>,
     /// `target_loss`, `target_relative`, `window`, `min_decrease`, `min_param_change`, `init_rtol`.
     pub(crate) numbers: Vec<(&'static str, f64)>,
     pub(crate) deterministic_steps: Option<usize>,
 }
 
 impl OverfitArgs {
+    /// Whether the fn builds a model trained in one call (a `Fitter`): `capacity` is given.
+    pub(crate) fn one_shot(&self) -> bool {
+        self.capacity.is_some()
+    }
+
+    /// The checks the group generates, in order.
+    pub(crate) fn checks(&self) -> Vec<&'static str> {
+        let listed: &[&'static str] = if self.one_shot() {
+            &FIT_CHECKS
+        } else {
+            &DEFAULT_CHECKS
+        };
+        let mut checks: Vec<&'static str> = listed
+            .iter()
+            .copied()
+            .filter(|check| !self.skip.iter().any(|(skip, _)| skip == check))
+            .collect();
+        if !self.one_shot() {
+            if self.classes.is_some() {
+                checks.push("loss_at_init");
+            }
+            if !self.frozen.is_empty() {
+                checks.push("frozen");
+            }
+        }
+        checks
+    }
+
     pub(crate) fn number(&self, name: &str) -> Option<f64> {
         self.numbers
             .iter()
@@ -88,6 +154,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
             continue;
         }
         seen.push(key.clone());
+        parsed.keys.push((key.clone(), meta.path().span()));
         match (key.as_str(), meta) {
             ("loss_at_init", Meta::List(list)) => {
                 parsed.classes = parse_classes(list.tokens, list.path.span(), errors)
@@ -108,7 +175,19 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
                     "tier" => parsed.tier = parse_tier(value, errors),
                     "timeout" => parsed.timeout = crate::ml_test::parse_timeout(value, errors),
                     "frozen" => parsed.frozen = strings(value, errors),
-                    "skip" => parsed.skip = check_names(value, errors),
+                    "skip" => {
+                        parsed.skip_span = Some(value.span());
+                        parsed.skip = check_names(value, errors);
+                    }
+                    "capacity" => parsed.capacity = capacities(value, errors),
+                    "target_error" | "max_rise" => {
+                        let number = parse_number(&key, value, errors);
+                        if key == "target_error" {
+                            parsed.target_error = number;
+                        } else {
+                            parsed.max_rise = number;
+                        }
+                    }
                     "init_rtol" | "target_loss" | "target_relative" | "window" | "min_decrease"
                     | "min_param_change" => {
                         if let Some(number) = parse_number(&key, value, errors) {
@@ -123,7 +202,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
                     other => unknown(other, pair.path.span(), errors),
                 }
             }
-            (other, meta) if DEFAULT_CHECKS.contains(&other) => errors.spanned(
+            (other, meta) if DEFAULT_CHECKS.contains(&other) || FIT_CHECKS.contains(&other) => errors.spanned(
                 meta,
                 format_args!(
                     "`{other}` is generated by default; to leave it out write `skip = [{other}]`"
@@ -136,7 +215,173 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
             ),
         }
     }
+    check_mode(&parsed, errors);
     parsed
+}
+
+/// Options of the other kind of model, skip names of the other mode, and check lists that leave
+/// nothing to test. Run once every argument is read, since `capacity` may come last.
+fn check_mode(parsed: &OverfitArgs, errors: &mut Errors) {
+    // The mode is what the user wrote, even when the sweep itself was malformed (and reported).
+    let one_shot = parsed.keys.iter().any(|(key, _)| key == "capacity");
+    for (key, span) in &parsed.keys {
+        if one_shot && STEP_OPTIONS.contains(&key.as_str()) {
+            errors.at(
+                *span,
+                format_args!(
+                    "`{key}` is for models trained by optimisation steps (a `Trainer`), but \
+                     `capacity = ..` makes this a model trained in one call (a `Fitter`), which has \
+                     no steps or loss; with `capacity` the options are `target_error`, `max_rise`, \
+                     `tier`, `seed`, `timeout` and `skip = [{}]`",
+                    FIT_CHECKS.join(", ")
+                ),
+            );
+        }
+        if !one_shot && FIT_OPTIONS.contains(&key.as_str()) {
+            errors.at(
+                *span,
+                format_args!(
+                    "`{key}` is for models trained in one call (a `Fitter`): add the capacity sweep, \
+                     e.g. `capacity = 1..=9`; a model trained by steps (a `Trainer`) sets \
+                     `target_loss` instead"
+                ),
+            );
+        }
+    }
+    let checks_list: (&[&str], &str) = if one_shot {
+        (&FIT_CHECKS, "a model trained in one call (`capacity = ..`)")
+    } else {
+        (&DEFAULT_CHECKS, "a model trained by steps")
+    };
+    let (checks, kind) = checks_list;
+    for (name, span) in &parsed.skip {
+        if !checks.contains(&name.as_str()) {
+            let hint = did_you_mean(name, checks.iter().copied())
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            errors.at(
+                *span,
+                format_args!(
+                    "unknown check `{name}`; {hint}the checks of {kind} are {}",
+                    checks.join(", ")
+                ),
+            );
+        }
+    }
+    if let Some(span) = parsed.skip_span
+        && parsed.skip.len() == checks.len()
+        && parsed.checks().is_empty()
+    {
+        errors.at(
+            span,
+            "`skip` leaves no check, so the group would generate no test and check nothing; \
+             keep at least one check, or remove the attribute",
+        );
+    }
+    if let Some((capacities, span)) = &parsed.capacity
+        && capacities.len() < 2
+        && !parsed.skip.iter().any(|(s, _)| s == "monotone_in_capacity")
+    {
+        errors.at(
+            *span,
+            "`monotone_in_capacity` compares the error across capacities, so the sweep needs at \
+             least two; give more, or write `skip = [monotone_in_capacity]`",
+        );
+    }
+}
+
+/// `capacity = 1..=9`, `1..10` or `[1, 2, 4, 8]`: non-negative integers, strictly increasing.
+fn capacities(value: &Expr, errors: &mut Errors) -> Option<(Vec<usize>, Span)> {
+    let usize_of = |expr: &Expr, errors: &mut Errors| -> Option<usize> {
+        if let Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) = expr
+        {
+            if !matches!(int.suffix(), "" | "usize") {
+                errors.spanned(
+                    int,
+                    format_args!(
+                        "a capacity is a `usize`; remove the `{}` suffix",
+                        int.suffix()
+                    ),
+                );
+                return None;
+            }
+            if let Ok(n) = int.base10_parse::<usize>() {
+                return Some(n);
+            }
+            errors.spanned(int, format_args!("a capacity is at most {}", usize::MAX));
+            return None;
+        }
+        errors.spanned(expr, "expected a non-negative integer literal");
+        None
+    };
+    let listed: Vec<usize> = match value {
+        Expr::Range(range) => {
+            let (Some(start), Some(end)) = (&range.start, &range.end) else {
+                errors.spanned(
+                    value,
+                    "`capacity` takes a closed range of integers, e.g. `capacity = 1..=9`",
+                );
+                return None;
+            };
+            let (start, end) = (usize_of(start, errors)?, usize_of(end, errors)?);
+            let inclusive = matches!(range.limits, syn::RangeLimits::Closed(_));
+            let end = if inclusive {
+                end.checked_add(1)
+            } else {
+                Some(end)
+            };
+            let Some(end) = end.filter(|end| *end > start) else {
+                errors.spanned(value, "the capacity range is empty");
+                return None;
+            };
+            if end - start > MAX_CAPACITIES {
+                errors.spanned(
+                    value,
+                    format_args!(
+                        "a sweep of {} capacities fits the model {} times; list at most {MAX_CAPACITIES}, \
+                         e.g. `[1, 2, 4, 8, 16]`",
+                        end - start,
+                        end - start
+                    ),
+                );
+                return None;
+            }
+            (start..end).collect()
+        }
+        Expr::Array(array) if !array.elems.is_empty() => {
+            let mut listed = Vec::new();
+            for elem in &array.elems {
+                let n = usize_of(elem, errors)?;
+                if listed.last().is_some_and(|last| *last >= n) {
+                    errors.spanned(
+                        elem,
+                        "capacities must increase: list them from least to most capacity",
+                    );
+                    return None;
+                }
+                listed.push(n);
+            }
+            if listed.len() > MAX_CAPACITIES {
+                errors.spanned(
+                    value,
+                    format_args!("list at most {MAX_CAPACITIES} capacities"),
+                );
+                return None;
+            }
+            listed
+        }
+        _ => {
+            errors.spanned(
+                value,
+                "`capacity` takes the sweep of capacities to fit: a range such as `1..=9` or a \
+                 list such as `[1, 2, 4, 8]` (larger = more capacity: a deeper tree, fewer neighbours)",
+            );
+            return None;
+        }
+    };
+    Some((listed, value.span()))
 }
 
 fn unknown(name: &str, span: Span, errors: &mut Errors) {
@@ -174,7 +419,7 @@ fn positive_int(value: &Expr, name: &str, errors: &mut Errors) -> Option<usize> 
 /// A number literal, with the rule of each threshold checked here so a bad value never
 /// reaches a test run.
 fn parse_number(name: &str, value: &Expr, errors: &mut Errors) -> Option<f64> {
-    let number = match value {
+    let literal = |expr: &Expr| match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Float(f), ..
         }) => f.base10_parse::<f64>().ok(),
@@ -183,6 +428,16 @@ fn parse_number(name: &str, value: &Expr, errors: &mut Errors) -> Option<f64> {
         }) => i.base10_parse::<f64>().ok(),
         _ => None,
     };
+    // A negative number is a unary minus on a literal; read it, so the rule below can say why
+    // it is out of range.
+    let number = match value {
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => literal(expr).map(|n| -n),
+        other => literal(other),
+    };
     let Some(number) = number else {
         errors.spanned(
             value,
@@ -190,10 +445,22 @@ fn parse_number(name: &str, value: &Expr, errors: &mut Errors) -> Option<f64> {
         );
         return None;
     };
+    if !number.is_finite() {
+        errors.spanned(
+            value,
+            format_args!(
+                "`{}` does not fit in an f64 (it overflows to infinity); `{name}` takes a finite number",
+                quote::ToTokens::to_token_stream(value)
+            ),
+        );
+        return None;
+    }
     let (valid, rule) = match name {
+        "target_error" | "max_rise" => (number >= 0.0, "at least 0 (0 demands an exact fit)"),
         "target_loss" => (
             number > 0.0,
-            "greater than 0 (a loss of exactly 0 is rarely reached; use a small positive target)",
+            "greater than 0 (a loss of exactly 0 is rarely reached; use a small positive target; a \
+             model trained in one call takes `capacity = ..` and `target_error = 0`)",
         ),
         "target_relative" => (number > 0.0 && number < 1.0, "between 0 and 1, exclusive"),
         "window" => (
@@ -286,7 +553,7 @@ fn strings(value: &Expr, errors: &mut Errors) -> Vec<String> {
         .collect()
 }
 
-fn check_names(value: &Expr, errors: &mut Errors) -> Vec<String> {
+fn check_names(value: &Expr, errors: &mut Errors) -> Vec<(String, Span)> {
     let Expr::Array(array) = value else {
         errors.spanned(
             value,
@@ -296,27 +563,21 @@ fn check_names(value: &Expr, errors: &mut Errors) -> Vec<String> {
     };
     let mut names = Vec::new();
     for elem in &array.elems {
-        let name = match elem {
-            Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
-            _ => None,
-        };
-        match name {
-            Some(name) if DEFAULT_CHECKS.contains(&name.as_str()) => names.push(name),
-            Some(name) => {
-                let hint = did_you_mean(&name, DEFAULT_CHECKS)
-                    .map(|c| format!("did you mean `{c}`? "))
-                    .unwrap_or_default();
-                errors.spanned(
-                    elem,
-                    format_args!(
-                        "unknown check `{name}`; {hint}the checks are {}",
-                        DEFAULT_CHECKS.join(", ")
-                    ),
-                );
-            }
-            None => errors.spanned(
+        match elem {
+            Expr::Path(path) if path.path.get_ident().is_some() => names.push((
+                path.path
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                elem.span(),
+            )),
+            _ => errors.spanned(
                 elem,
-                format_args!("expected a check name: {}", DEFAULT_CHECKS.join(", ")),
+                format_args!(
+                    "expected a check name: {} (or, with `capacity`, {})",
+                    DEFAULT_CHECKS.join(", "),
+                    FIT_CHECKS.join(", ")
+                ),
             ),
         }
     }
