@@ -52,6 +52,8 @@ static ENTRY: TestEntry = TestEntry {
     tier: Tier::Integration,
     seed: Some(0),
     timeout: None,
+    seeds: None,
+    exclusive: false,
     ignored: None,
     file: file!(),
     line: line!(),

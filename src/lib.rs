@@ -63,10 +63,14 @@
 /// ([`behaviour::assert_batch_invariant`], [`behaviour::output_contract`]).
 pub use ml_test_core::behaviour;
 pub use ml_test_core::convergence;
+
 pub use ml_test_core::{Fitter, Trainer, param};
 pub use ml_test_core::{
     TestEntry, TestKind, TestReturn, Tier, context, registry, registry_by_tier, rng,
 };
+/// Evaluating a trained model: quality gates on metrics ([`gates()`]), the metrics
+/// ([`metrics`]), latency budgets ([`latency()`]) and split checks ([`data`]).
+pub use ml_test_core::{data, gates, latency, metrics};
 pub use ml_test_macros::{ml_test, mock_model, model_loader, overfit_check, random_weights};
 
 pub use ml_test_core::loader::{Call, Close, Eq, ExpectedCall, Mock, close, eq};
@@ -87,6 +91,7 @@ pub mod prelude {
     pub use ml_test_core::loader::Mock;
     pub use ml_test_core::model::{Model, ModelError, SharedModel};
     pub use ml_test_core::{Fitter, Tier, Trainer, param, rng};
+    pub use ml_test_core::{gates, latency, metrics};
     pub use ml_test_macros::{ml_test, mock_model, model_loader, overfit_check, random_weights};
 }
 

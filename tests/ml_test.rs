@@ -190,6 +190,8 @@ static PANICKING: TestEntry = TestEntry {
     tier: Tier::Unit,
     seed: Some(3),
     timeout: None,
+    seeds: None,
+    exclusive: false,
     ignored: None,
     file: file!(),
     line: line!(),

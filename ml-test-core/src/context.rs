@@ -46,15 +46,24 @@ pub enum SeedSource {
     TestName,
     /// The `ML_TEST_SEED` environment variable, which wins over both.
     Environment,
+    /// Run `run` (1-based) of a `#[ml_test(seeds = N)]` sweep of `of` runs, derived from the
+    /// test's own seed.
+    Sweep {
+        /// Which run, from 1.
+        run: u32,
+        /// How many runs the sweep has.
+        of: u32,
+    },
 }
 
 impl fmt::Display for SeedSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SeedSource::Attribute => "from the attribute's `seed`",
-            SeedSource::TestName => "derived from the test name",
-            SeedSource::Environment => "from ML_TEST_SEED",
-        })
+        match self {
+            SeedSource::Attribute => f.write_str("from the attribute's `seed`"),
+            SeedSource::TestName => f.write_str("derived from the test name"),
+            SeedSource::Environment => f.write_str("from ML_TEST_SEED"),
+            SeedSource::Sweep { run, of } => write!(f, "run {run} of the {of}-seed sweep"),
+        }
     }
 }
 
@@ -118,25 +127,39 @@ impl TestContext {
     /// # Panics
     /// If `ML_TEST_SEED` is set to something that is not a seed.
     pub fn for_test(entry: &'static TestEntry) -> TestContext {
-        let from_env = std::env::var(SEED_VAR)
-            .ok()
-            .and_then(|value| parse_seed_var(&value).unwrap_or_else(|message| panic!("{message}")));
-        let (seed, seed_source) = match (from_env, entry.seed) {
-            (Some(seed), _) => (seed, SeedSource::Environment),
-            (None, Some(seed)) => (seed, SeedSource::Attribute),
-            (None, None) => (seed_from_name(entry.name()), SeedSource::TestName),
-        };
-        TestContext(Arc::new(ActiveTest::new(entry, seed, seed_source)))
+        let (seed, seed_source) = TestContext::base_seed(entry);
+        TestContext::with_source(entry, seed, seed_source)
     }
 
     /// A context for `entry` with a given seed, whatever `ML_TEST_SEED` says: for tools that
     /// sweep seeds (see `CheckGroup::sweep`).
     pub fn with_seed(entry: &'static TestEntry, seed: u64) -> TestContext {
-        TestContext(Arc::new(ActiveTest::new(
-            entry,
-            seed,
-            SeedSource::Attribute,
-        )))
+        TestContext::with_source(entry, seed, SeedSource::Attribute)
+    }
+
+    /// A context for `entry` with a given seed and where it came from.
+    pub fn with_source(
+        entry: &'static TestEntry,
+        seed: u64,
+        seed_source: SeedSource,
+    ) -> TestContext {
+        TestContext(Arc::new(ActiveTest::new(entry, seed, seed_source)))
+    }
+
+    /// The seed `entry` starts from: `ML_TEST_SEED` if set, else the attribute's, else one
+    /// derived from its name; a seed sweep derives its runs' seeds from it.
+    ///
+    /// # Panics
+    /// If `ML_TEST_SEED` is set to something that is not a seed.
+    pub fn base_seed(entry: &TestEntry) -> (u64, SeedSource) {
+        let from_env = std::env::var(SEED_VAR)
+            .ok()
+            .and_then(|value| parse_seed_var(&value).unwrap_or_else(|message| panic!("{message}")));
+        match (from_env, entry.seed) {
+            (Some(seed), _) => (seed, SeedSource::Environment),
+            (None, Some(seed)) => (seed, SeedSource::Attribute),
+            (None, None) => (seed_from_name(entry.name()), SeedSource::TestName),
+        }
     }
 
     /// The test's libtest name (`module::test_fn`).
@@ -202,21 +225,40 @@ impl TestContext {
 
     /// The note printed when the test fails: the seed and the command that replays it.
     pub fn rerun_hint(&self) -> String {
-        let entry = self.0.entry;
-        let include_ignored = if entry.selected() {
-            ""
-        } else {
-            " --include-ignored"
-        };
         format!(
-            "ml-test: `{name}` (tier {tier}) failed with seed {seed} ({source}); rerun it with that seed:\n    \
-             {SEED_VAR}={seed} cargo test -- --exact {name}{include_ignored}",
-            name = entry.name(),
-            tier = entry.tier,
+            "ml-test: `{name}` (tier {tier}) failed with seed {seed} ({source}); rerun it with that seed:\n    {command}",
+            name = self.0.entry.name(),
+            tier = self.0.entry.tier,
             seed = self.0.seed,
             source = self.0.seed_source,
+            command = replay_command(self.0.entry, self.0.seed),
         )
     }
+}
+
+/// The command that reruns `entry` with `seed`, whatever the tier selection of the build it runs
+/// in: `--exact` picks the test and `--include-ignored` runs it even when its tier is not
+/// selected (the user's shell may lack the `ML_TEST_TIERS` this run was built with).
+pub fn replay_command(entry: &TestEntry, seed: u64) -> String {
+    format!(
+        "{SEED_VAR}={seed} cargo test -- --exact {} --include-ignored",
+        entry.name()
+    )
+}
+
+/// The seeds of the runs of a `seeds = count` sweep from `base`: splitmix64 outputs of their
+/// own sequence, so they share no stream with `ml_test::rng()`'s streams of any run.
+pub fn sweep_seeds(base: u64, count: u32) -> Vec<u64> {
+    (0..u64::from(count))
+        .map(|run| {
+            let mut z = base
+                .wrapping_add(0x5851_f42d_4c95_7f2d)
+                .wrapping_add(run.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        })
+        .collect()
 }
 
 /// Restores the thread's previous context when dropped. Not `Send`: it restores the thread it
@@ -303,7 +345,7 @@ impl Drop for TestRun {
 
 /// A tier that is not selected carries `#[ignore]`, so libtest only runs it when asked to run
 /// ignored tests. Running without that request means libtest never saw the `#[ignore]`.
-fn check_ignore_was_seen(entry: &TestEntry) {
+pub(crate) fn check_ignore_was_seen(entry: &TestEntry) {
     let Some(reason) = entry.ignored else { return };
     let asked_for_ignored =
         std::env::args().any(|arg| arg == "--ignored" || arg == "--include-ignored");

@@ -8,7 +8,12 @@ pub mod behaviour;
 pub mod close;
 pub mod context;
 pub mod convergence;
+pub mod data;
+mod exclusive;
+pub mod gates;
+pub mod latency;
 pub mod loader;
+pub mod metrics;
 pub mod model;
 pub mod numeric;
 mod outcome;
@@ -19,6 +24,8 @@ mod tier;
 pub use behaviour::behaviour;
 pub use context::{TestContext, rng};
 pub use convergence::{Fitter, Trainer, param};
+pub use gates::gates;
+pub use latency::latency;
 pub use loader::{Call, Mock, close, eq};
 pub use model::{Model, ModelError, ModelErrorKind, SharedModel};
 pub use outcome::TestReturn;
@@ -47,7 +54,7 @@ pub mod __private {
         seam_armed,
     };
     pub use crate::numeric::{Literal, Numbers, Scalar};
-    pub use crate::runner::{run, run_async, run_with_timeout};
+    pub use crate::runner::{run, run_async, run_async_seeds, run_seeds, run_with_timeout};
     pub use crate::{
         __loader_adapters as loader_adapters, __model_loader_seam as model_loader_seam,
         __probe_value as probe_value,

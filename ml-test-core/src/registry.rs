@@ -32,6 +32,10 @@ pub struct TestEntry {
     pub seed: Option<u64>,
     /// `timeout = "30s"` from the attribute, as written and as a duration.
     pub timeout: Option<(&'static str, Duration)>,
+    /// `seeds = N` from the attribute: the body runs once per derived seed.
+    pub seeds: Option<u32>,
+    /// `exclusive` from the attribute: no other ml-test test of the binary runs meanwhile.
+    pub exclusive: bool,
     /// Why libtest ignores the test in this build (its tier is not selected), if it does.
     pub ignored: Option<&'static str>,
     /// The source file of the test function.
@@ -93,6 +97,8 @@ mod tests {
             tier: Tier::Unit,
             seed: None,
             timeout: None,
+            seeds: None,
+            exclusive: false,
             ignored: None,
             file: file!(),
             line: line!(),

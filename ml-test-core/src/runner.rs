@@ -1,6 +1,10 @@
-//! Running a test body inside its context, with an optional timeout. Called by generated code.
+//! Running a test body inside its context, with an optional timeout, once or once per seed of
+//! a sweep, behind the exclusive-test gate. Called by generated code.
 
+use std::any::Any;
+use std::fmt::Write as _;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -9,14 +13,110 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::TestEntry;
-use crate::context::TestRun;
+use crate::behaviour::panic_text;
+use crate::context::{self, SeedSource, TestContext, TestRun};
+use crate::exclusive;
 use crate::outcome::TestReturn;
 
 /// Runs a synchronous test body without a timeout, on the test's own thread.
 pub fn run<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) -> R {
+    let _admission = exclusive::admit(entry);
     let run = TestRun::start(entry);
     let returned = body();
     run.finish(returned)
+}
+
+/// Runs a synchronous `#[ml_test(seeds = N)]` body once per seed of its sweep, without a
+/// timeout; panics with the pass rate and the failing seeds if any run fails.
+pub fn run_seeds<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) {
+    let _admission = exclusive::admit(entry);
+    sweep(entry, body);
+}
+
+/// The seeds a sweep runs, with their source: every derived seed, or only `ML_TEST_SEED`.
+fn sweep_plan(entry: &'static TestEntry) -> Vec<(u64, SeedSource)> {
+    let count = entry.seeds.unwrap_or_else(|| {
+        panic!(
+            "`{}` has no `seeds`; generated code sweeps only when it does",
+            entry.name()
+        )
+    });
+    let (base, source) = TestContext::base_seed(entry);
+    if source == SeedSource::Environment {
+        return vec![(base, source)];
+    }
+    context::sweep_seeds(base, count)
+        .into_iter()
+        .zip(1..)
+        .map(|(seed, run)| (seed, SeedSource::Sweep { run, of: count }))
+        .collect()
+}
+
+/// One run of a sweep: its seed and source, and its failure if it failed.
+struct SweepRun {
+    seed: u64,
+    source: SeedSource,
+    failure: Option<String>,
+}
+
+fn failure_of<R: TestReturn>(outcome: Result<R, Box<dyn Any + Send>>) -> Option<String> {
+    match outcome {
+        Ok(returned) => returned.failure(),
+        Err(panic) => Some(panic_text(panic.as_ref())),
+    }
+}
+
+fn sweep<R: TestReturn>(entry: &'static TestEntry, body: impl Fn() -> R) {
+    context::check_ignore_was_seen(entry);
+    let runs: Vec<SweepRun> = sweep_plan(entry)
+        .into_iter()
+        .map(|(seed, source)| {
+            let context = TestContext::with_source(entry, seed, source);
+            let _entered = context.enter();
+            let failure = failure_of(catch_unwind(AssertUnwindSafe(&body)));
+            SweepRun {
+                seed,
+                source,
+                failure,
+            }
+        })
+        .collect();
+    conclude_sweep(entry, &runs);
+}
+
+/// Prints the pass rate, or panics with it and every failing seed's replay command.
+fn conclude_sweep(entry: &'static TestEntry, runs: &[SweepRun]) {
+    let failed: Vec<&SweepRun> = runs.iter().filter(|run| run.failure.is_some()).collect();
+    let passed = runs.len() - failed.len();
+    let rate = format!(
+        "{passed} of {} seed{} passed ({:.0}%)",
+        runs.len(),
+        if runs.len() == 1 { "" } else { "s" },
+        100.0 * passed as f64 / runs.len() as f64
+    );
+    if failed.is_empty() {
+        println!("ml-test: `{}`: {rate}", entry.name());
+        return;
+    }
+    let mut message = format!(
+        "`{}`: {rate}; it failed with {} seed{}:",
+        entry.name(),
+        failed.len(),
+        if failed.len() == 1 { "" } else { "s" }
+    );
+    for run in failed {
+        let failure = run.failure.as_deref().unwrap_or_default();
+        let first_line = failure.lines().next().unwrap_or_default();
+        let _ = write!(
+            message,
+            "\n  seed {} ({}): {first_line}\n    replay: {}",
+            run.seed,
+            run.source,
+            context::replay_command(entry, run.seed)
+        );
+    }
+    message.push_str("\n(each run's full failure is printed above, in run order)");
+    panic!("{message}");
 }
 
 /// Runs a synchronous test body on a worker thread and fails the test if it has not finished
@@ -28,17 +128,37 @@ pub fn run<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) -> R {
 /// error is re-raised as a panic with the error's `Debug` text, since the value cannot cross
 /// threads in general (`Box<dyn Error>` is not `Send`).
 pub fn run_with_timeout<R: TestReturn + 'static>(entry: &'static TestEntry, body: fn() -> R) {
+    let _admission = exclusive::admit(entry);
     let (written, limit) = timeout_of(entry);
-    let context = TestRun::prepare(entry);
-    let seed = context.seed();
+    let (context, seed) = match entry.seeds {
+        // A sweep makes a context per run, on the worker.
+        Some(_) => (
+            None,
+            format!("base seed {}", TestContext::base_seed(entry).0),
+        ),
+        None => {
+            let context = TestRun::prepare(entry);
+            let seed = format!("seed {}", context.seed());
+            (Some(context), seed)
+        }
+    };
     let (done, outcome) = mpsc::channel::<Option<String>>();
     let worker = thread::Builder::new()
         .name(entry.name().to_owned())
         .spawn(move || {
-            let run = TestRun::start_with(context);
-            let returned = body();
-            let failure = returned.failure();
-            run.finish(returned);
+            let failure = match context {
+                None => {
+                    sweep(entry, body);
+                    None
+                }
+                Some(context) => {
+                    let run = TestRun::start_with(context);
+                    let returned = body();
+                    let failure = returned.failure();
+                    run.finish(returned);
+                    failure
+                }
+            };
             // The receiver is gone only if the test already timed out; nothing is left to tell.
             let _ = done.send(failure);
         })
@@ -57,7 +177,7 @@ pub fn run_with_timeout<R: TestReturn + 'static>(entry: &'static TestEntry, body
             Err(panic) => std::panic::resume_unwind(panic),
             Ok(()) => unreachable!("the worker sends its outcome unless it panics"),
         },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{}", timed_out(entry, written, seed)),
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{}", timed_out(entry, written, &seed)),
     }
 }
 
@@ -70,11 +190,12 @@ pub async fn run_async<R: TestReturn, F: Future<Output = R>>(
     entry: &'static TestEntry,
     body: F,
 ) -> R {
+    let _admission = exclusive::admit(entry);
     let run = TestRun::start(entry);
     let returned = match entry.timeout {
         None => body.await,
         Some((written, limit)) => {
-            let seed = run.context().seed();
+            let seed = format!("seed {}", run.context().seed());
             match (Deadline {
                 body: Box::pin(body),
                 timer: None,
@@ -83,11 +204,68 @@ pub async fn run_async<R: TestReturn, F: Future<Output = R>>(
             .await
             {
                 Some(returned) => returned,
-                None => panic!("{}", timed_out(entry, written, seed)),
+                None => panic!("{}", timed_out(entry, written, &seed)),
             }
         }
     };
     run.finish(returned)
+}
+
+/// Runs an async `#[ml_test(seeds = N)]` body once per seed of its sweep (`make` builds each
+/// run's future), under the entry's timeout for the whole sweep if it has one.
+pub async fn run_async_seeds<R: TestReturn, F: Future<Output = R>>(
+    entry: &'static TestEntry,
+    make: impl Fn() -> F,
+) {
+    let _admission = exclusive::admit(entry);
+    context::check_ignore_was_seen(entry);
+    let all_runs = async {
+        let mut runs = Vec::new();
+        for (seed, source) in sweep_plan(entry) {
+            let context = TestContext::with_source(entry, seed, source);
+            let entered = context.enter();
+            let outcome = CatchUnwind(Box::pin(make())).await;
+            drop(entered);
+            runs.push(SweepRun {
+                seed,
+                source,
+                failure: failure_of(outcome),
+            });
+        }
+        runs
+    };
+    let runs = match entry.timeout {
+        None => all_runs.await,
+        Some((written, limit)) => {
+            let seed = format!("base seed {}", TestContext::base_seed(entry).0);
+            match (Deadline {
+                body: Box::pin(all_runs),
+                timer: None,
+                limit,
+            })
+            .await
+            {
+                Some(runs) => runs,
+                None => panic!("{}", timed_out(entry, written, &seed)),
+            }
+        }
+    };
+    conclude_sweep(entry, &runs);
+}
+
+/// A future that turns a panic while polling its inner future into an `Err`.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
 }
 
 fn timeout_of(entry: &TestEntry) -> (&'static str, Duration) {
@@ -99,10 +277,10 @@ fn timeout_of(entry: &TestEntry) -> (&'static str, Duration) {
     })
 }
 
-fn timed_out(entry: &TestEntry, written: &str, seed: u64) -> String {
+fn timed_out(entry: &TestEntry, written: &str, seed: &str) -> String {
     format!(
         "`{name}` timed out: it ran longer than its timeout of {written} \
-         (#[ml_test(timeout = \"{written}\")]). The test's seed was {seed}. \
+         (#[ml_test(timeout = \"{written}\")]). The test's {seed}. \
          Raise the timeout if the work is expected to take longer, or run the test alone \
          with --nocapture to see where it stops.",
         name = entry.name()

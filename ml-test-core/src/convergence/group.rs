@@ -15,6 +15,8 @@ pub(super) const fn standalone_entry(name: &'static str) -> TestEntry {
         tier: crate::Tier::Unit,
         seed: None,
         timeout: None,
+        seeds: None,
+        exclusive: false,
         ignored: None,
         file: "",
         line: 0,

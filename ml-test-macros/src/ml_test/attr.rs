@@ -8,11 +8,12 @@ use syn::{Expr, ExprLit, Lit, Meta};
 use crate::diag::Errors;
 use crate::tiers::{TIERS, did_you_mean, is_tier, tier_list};
 
-const OPTIONS: [&str; 2] = ["seed", "timeout"];
+const OPTIONS: [&str; 4] = ["seed", "timeout", "seeds", "exclusive"];
 
 fn accepted() -> String {
     format!(
-        "accepted: one tier ({}) and the options `seed = <integer>`, `timeout = \"<duration>\"`",
+        "accepted: one tier ({}) and the options `seed = <integer>`, `timeout = \"<duration>\"`, \
+         `seeds = <runs>`, `exclusive`",
         tier_list()
     )
 }
@@ -25,6 +26,12 @@ pub(crate) struct TestArgs {
     pub(crate) seed: Option<u64>,
     /// As written (`"30s"`) and parsed.
     pub(crate) timeout: Option<(String, Duration)>,
+    /// `seeds = N`: run the body once per derived seed.
+    pub(crate) seeds: Option<u32>,
+    /// `exclusive`: no other ml-test test of the binary runs meanwhile.
+    pub(crate) exclusive: bool,
+    /// Where `seeds` / `exclusive` are written, for errors where they do not apply.
+    pub(crate) sweep_or_exclusive_span: Option<Span>,
     /// Without `seed`, seed from the enclosing module's path instead of the test's name: the
     /// checks of an `#[overfit_check]` group share their group's seed.
     pub(crate) seed_from_module: bool,
@@ -46,11 +53,18 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> TestArgs {
                 Some(name) if is_tier(&name) => {
                     set_tier(&mut parsed, &name, path.segments[0].ident.span(), errors)
                 }
+                Some(name) if name == "exclusive" => {
+                    if parsed.exclusive {
+                        errors.spanned(&path, "`exclusive` is given twice");
+                    }
+                    parsed.exclusive = true;
+                    parsed.sweep_or_exclusive_span = Some(path.span_of_last());
+                }
                 Some(name) if OPTIONS.contains(&name.as_str()) => {
-                    let example = if name == "seed" {
-                        "seed = 42"
-                    } else {
-                        "timeout = \"30s\""
+                    let example = match name.as_str() {
+                        "seed" => "seed = 42",
+                        "seeds" => "seeds = 20",
+                        _ => "timeout = \"30s\"",
                     };
                     errors.spanned(
                         &path,
@@ -78,6 +92,17 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> TestArgs {
                         errors.spanned(&pair.path, "`timeout` is given twice")
                     }
                     "timeout" => parsed.timeout = parse_timeout(&pair.value, errors),
+                    "seeds" if parsed.seeds.is_some() => {
+                        errors.spanned(&pair.path, "`seeds` is given twice")
+                    }
+                    "seeds" => {
+                        parsed.seeds = parse_seeds(&pair.value, errors);
+                        parsed.sweep_or_exclusive_span = Some(pair.path.span_of_last());
+                    }
+                    "exclusive" => errors.spanned(
+                        &pair.value,
+                        "`exclusive` is a flag and takes no value: write `#[ml_test(exclusive)]`",
+                    ),
                     tier if is_tier(tier) => errors.spanned(
                         &pair.path,
                         format_args!(
@@ -143,6 +168,48 @@ fn unknown(name: &str, span: Span, errors: &mut Errors) {
         span,
         format_args!("unknown tier or option `{name}`; {hint}{}", accepted()),
     );
+}
+
+/// `seeds = N`: how many runs the sweep has, from 1 to `u32::MAX`.
+fn parse_seeds(value: &Expr, errors: &mut Errors) -> Option<u32> {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Int(int), ..
+    }) = value
+    {
+        if !matches!(int.suffix(), "" | "u32") {
+            errors.spanned(
+                int,
+                format_args!(
+                    "`seeds` counts runs (a `u32`); remove the `{}` suffix",
+                    int.suffix()
+                ),
+            );
+            return None;
+        }
+        return match int.base10_parse::<u32>() {
+            Ok(0) => {
+                errors.spanned(
+                    int,
+                    "`seeds = 0` runs the test on no seed, so it could never fail; give the number \
+                     of runs, e.g. `seeds = 20`",
+                );
+                None
+            }
+            Ok(seeds) => Some(seeds),
+            Err(_) => {
+                errors.spanned(
+                    int,
+                    format_args!("`seeds` is a number of runs from 1 to {}", u32::MAX),
+                );
+                None
+            }
+        };
+    }
+    errors.spanned(
+        value,
+        "`seeds` takes the number of runs, an integer literal, e.g. `seeds = 20`",
+    );
+    None
 }
 
 pub(crate) fn parse_seed(value: &Expr, errors: &mut Errors) -> Option<u64> {

@@ -172,13 +172,26 @@ pub(crate) fn generate(
             })
         }
     };
-    let call = if is_async {
+    let call = if is_async && args.seeds.is_some() {
+        // Each run of the sweep needs a fresh future: a closure makes them. The sweep reports
+        // its failures itself, so the test returns `()`.
+        sig.output = ReturnType::Default;
+        let future = if overrides.is_empty() {
+            quote!(#body_ident())
+        } else {
+            body_call
+        };
+        quote!(::ml_test::__private::run_async_seeds(&#entry_ident, || #future).await)
+    } else if is_async {
         let future = if overrides.is_empty() {
             quote!(#body_ident())
         } else {
             body_call
         };
         quote!(::ml_test::__private::run_async(&#entry_ident, #future).await)
+    } else if args.seeds.is_some() && args.timeout.is_none() {
+        sig.output = ReturnType::Default;
+        quote!(::ml_test::__private::run_seeds(&#entry_ident, #body_call))
     } else if args.timeout.is_some() {
         // The body runs on a worker thread and its result is reported from there, so the test
         // itself returns `()`.
@@ -239,6 +252,11 @@ fn entry_tokens(
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
         None => quote!(::core::option::Option::None),
     };
+    let seeds = match args.seeds {
+        Some(seeds) => quote!(::core::option::Option::Some(#seeds)),
+        None => quote!(::core::option::Option::None),
+    };
+    let exclusive = args.exclusive;
     // `line!()` spanned at the fn name reports the line of the fn, not of the attribute.
     let line = quote_spanned!(name.span()=> ::core::line!());
     quote! {
@@ -247,6 +265,8 @@ fn entry_tokens(
             tier: ::ml_test::__private::Tier::#tier,
             seed: #seed,
             timeout: #timeout,
+            seeds: #seeds,
+            exclusive: #exclusive,
             ignored: #ignored,
             file: ::core::file!(),
             line: #line,
@@ -368,6 +388,45 @@ mod tests {
         assert!(
             output.ends_with("# [allow (dead_code)] fn predicts (x : u32) { }"),
             "{output}"
+        );
+    }
+
+    #[test]
+    fn seeds_sweep_the_body_and_exclusive_is_registered() {
+        let file = expand_str(
+            "slow, seeds = 20, exclusive",
+            "fn t() -> Result<(), String> { Ok(()) }",
+            Some("slow"),
+        );
+        let function = test_fn(&file);
+        assert!(
+            matches!(function.sig.output, ReturnType::Default),
+            "the sweep reports"
+        );
+        let rendered = file.to_token_stream().to_string();
+        assert!(
+            rendered.contains("run_seeds (& __ML_TEST_ENTRY , __ml_test_body)"),
+            "{rendered}"
+        );
+        assert!(
+            rendered.contains("seeds : :: core :: option :: Option :: Some (20u32)"),
+            "{rendered}"
+        );
+        assert!(rendered.contains("exclusive : true"), "{rendered}");
+        let timed = expand_str("seeds = 3, timeout = \"1m\"", "fn t() {}", None)
+            .to_token_stream()
+            .to_string();
+        assert!(
+            timed.contains("run_with_timeout"),
+            "the worker sweeps: {timed}"
+        );
+        let asynchronous = expand_str("seeds = 3", "#[tokio::test] async fn t() {}", None)
+            .to_token_stream()
+            .to_string();
+        assert!(
+            asynchronous
+                .contains("run_async_seeds (& __ML_TEST_ENTRY , | | __ml_test_body ()) . await"),
+            "{asynchronous}"
         );
     }
 }

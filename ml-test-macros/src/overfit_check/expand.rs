@@ -93,6 +93,13 @@ fn absorb_ml_test(function: &mut ItemFn, args: &mut OverfitArgs, errors: &mut Er
             args.tier = Some((tier, span));
         }
     }
+    if let Some(span) = test_args.sweep_or_exclusive_span {
+        errors.at(
+            span,
+            "`seeds` and `exclusive` apply to #[ml_test] tests, not to an #[overfit_check] group, \
+             whose checks share one training run; set the group's seed with `seed = N`",
+        );
+    }
     args.seed = args.seed.or(test_args.seed);
     args.timeout = args.timeout.take().or(test_args.timeout);
 }
@@ -121,6 +128,7 @@ fn generate(args: &OverfitArgs, function: ItemFn, selection: &TierSelection) -> 
         seed: args.seed,
         timeout: args.timeout.clone(),
         seed_from_module: true,
+        ..TestArgs::default()
     };
     let tests = checks.iter().map(|(check, variant)| {
         let check_ident = syn::Ident::new(check, name.span());
@@ -156,6 +164,8 @@ fn generate(args: &OverfitArgs, function: ItemFn, selection: &TierSelection) -> 
             tier: ::ml_test::__private::Tier::#tier_variant,
             seed: #seed,
             timeout: ::core::option::Option::None,
+            seeds: ::core::option::Option::None,
+            exclusive: false,
             ignored: ::core::option::Option::None,
             file: ::core::file!(),
             line: ::core::line!(),
