@@ -71,6 +71,18 @@ path = "tests/typo.rs"
 name = "convergence"
 path = "tests/convergence.rs"
 
+[[test]]
+name = "behaviour"
+path = "tests/behaviour.rs"
+
+[[test]]
+name = "evaluation"
+path = "tests/evaluation.rs"
+
+[[test]]
+name = "exclusive"
+path = "tests/exclusive.rs"
+
 [workspace]
 "#,
             root = ROOT
@@ -91,6 +103,9 @@ path = "tests/convergence.rs"
             "typo.rs",
             "convergence.rs",
             "mocks.rs",
+            "behaviour.rs",
+            "evaluation.rs",
+            "exclusive.rs",
         ] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
@@ -576,4 +591,215 @@ fn loader_mocks_in_a_users_crate() {
     );
     let run = scratch.cargo(None, &[], &["run", "--offline", "-q", "--bin", "serve"]);
     assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "[1, 0]");
+}
+
+/// The failure section libtest prints for `test`: from `---- test stdout ----` to the next.
+fn failure_section<'a>(stdout: &'a str, test: &str) -> &'a str {
+    let start = stdout
+        .find(&format!("---- {test} stdout ----"))
+        .unwrap_or_else(|| panic!("no failure output for {test}:\n{stdout}"));
+    let rest = &stdout[start + 5..];
+    let end = rest
+        .find("\n---- ")
+        .or_else(|| rest.find("\nfailures:"))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn behaviour_checks_in_a_users_crate() {
+    let scratch = Scratch::create();
+    let output = scratch.cargo_test("behaviour", &["--test-threads=1"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let outcomes = outcomes(&stdout);
+    assert_ran(&outcomes, "correct_scorer");
+    assert_ran(&outcomes, "per_row_model_is_batch_invariant");
+    for failing in [
+        "broken_scorer",
+        "field_the_features_ignore",
+        "batch_mean_model_is_not",
+    ] {
+        assert_eq!(outcomes[failing], "FAILED", "{failing}:\n{stdout}");
+    }
+
+    // The broken scorer: one panic, naming every failed case with both scores.
+    // sigmoid(0.2 * 5 - 10) = 0.5; renamed to a 10-letter name: sigmoid(1) = 0.731059.
+    let broken = failure_section(&stdout, "broken_scorer");
+    assert_eq!(broken.matches("panicked at").count(), 1, "{broken}");
+    for line in [
+        "behaviour check `approval`: 4 cases, 1 passed, 3 failed",
+        "FAILED  invariant `a renamed applicant`: score 0.5 -> 0.731059 (delta +0.231059)",
+        "features changed: name_len 5 -> 10",
+        "FAILED  increases `a higher income`: score 0.5 -> 0.5 (delta 0)",
+        "ok      decreases `more debt`: score 0.5 -> 0.119203",
+        "FAILED  expect `approved`: score 0.5",
+    ] {
+        assert_contains(broken, line);
+    }
+    let vacuous = failure_section(&stdout, "field_the_features_ignore");
+    assert_contains(vacuous, "VACUOUS invariant `the name does not matter`");
+    assert_contains(vacuous, "this case can never fail");
+    let batch = failure_section(&stdout, "batch_mean_model_is_not");
+    assert_contains(batch, "3 of 3 rows differ");
+    assert_contains(batch, "row 0: in the batch");
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn evaluation_in_a_users_crate() {
+    let scratch = Scratch::create();
+    let output = scratch.cargo_test("evaluation", &["--include-ignored", "--test-threads=1"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let outcomes = outcomes(&stdout);
+    assert_ran(&outcomes, "latency_of_a_1ms_sleep");
+
+    // The sweep: its pass rate, and each failing seed with the command that replays it.
+    let base = ml_test::context::seed_from_name("threshold_on_twenty_splits");
+    let seeds = ml_test::context::sweep_seeds(base, 20);
+    let failing: Vec<u64> = seeds.iter().copied().filter(|s| s % 3 == 0).collect();
+    assert!(
+        !failing.is_empty() && failing.len() < 20,
+        "the fixture needs a mixed outcome: {seeds:?}"
+    );
+    let sweep = failure_section(&stdout, "threshold_on_twenty_splits");
+    assert_contains(
+        sweep,
+        &format!(
+            "`threshold_on_twenty_splits`: {} of 20 seeds passed ({:.0}%); it failed with {} seed",
+            20 - failing.len(),
+            100.0 * (20 - failing.len()) as f64 / 20.0,
+            failing.len()
+        ),
+    );
+    for seed in &failing {
+        assert_contains(
+            sweep,
+            &format!(
+                "replay: ML_TEST_SEED={seed} cargo test -- --exact threshold_on_twenty_splits --include-ignored"
+            ),
+        );
+    }
+    // The replay command (limited to this test binary: the scratch crate also holds a file
+    // that does not compile on purpose) runs that seed only, and fails again.
+    let replay = |seed: u64| {
+        let seed = seed.to_string();
+        let output = scratch.cargo(
+            None,
+            &[("ML_TEST_SEED", seed.as_str())],
+            &[
+                "test",
+                "--offline",
+                "--test",
+                "evaluation",
+                "--",
+                "--exact",
+                "threshold_on_twenty_splits",
+                "--include-ignored",
+                "--nocapture",
+            ],
+        );
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&output)
+        )
+    };
+    let again = replay(failing[0]);
+    assert_contains(&again, "0 of 1 seed passed (0%)");
+    assert_contains(&again, &format!("seed {} (from ML_TEST_SEED)", failing[0]));
+    let passing = seeds.iter().copied().find(|s| s % 3 != 0).unwrap();
+    assert_contains(&replay(passing), "1 of 1 seed passed (100%)");
+
+    // A failing gate: every gate in one table, with its margin.
+    let gates = failure_section(&stdout, "failing_gates");
+    for line in [
+        "quality gates `scorecard`: 2 of 3 failed",
+        "accuracy  0.7500  >= 0.8200  -0.0700  FAILED",
+        "roc_auc   1.0000  >= 0.8400  +0.1600  ok",
+        // -(ln 0.9 + ln 0.8 + ln 0.4 + ln 0.8) / 4 = 0.366983
+        "log_loss  0.3670  <= 0.1000  -0.2670  FAILED",
+    ] {
+        assert_contains(gates, line);
+    }
+    assert_contains(
+        failure_section(&stdout, "splits_share_a_row"),
+        "split leak: 1 of 1 test records (100.0%) share a key with the training split",
+    );
+}
+
+/// Intervals `name start end exclusive` from a log; the count of overlaps of an exclusive test
+/// with any other, and the most tests that ran at once.
+fn overlaps_in(log: &str) -> (usize, usize, usize) {
+    let intervals: Vec<(&str, u128, u128, bool)> = log
+        .lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split(' ').collect();
+            (
+                f[0],
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3] == "true",
+            )
+        })
+        .collect();
+    let overlapping = |a: &(&str, u128, u128, bool), b: &(&str, u128, u128, bool)| {
+        a.0 != b.0 && a.1 < b.2 && b.1 < a.2
+    };
+    let overlaps = intervals
+        .iter()
+        .filter(|a| a.3)
+        .map(|a| intervals.iter().filter(|b| overlapping(a, b)).count())
+        .sum();
+    let mut events: Vec<(u128, i32)> = intervals
+        .iter()
+        .flat_map(|i| [(i.1, 1), (i.2, -1)])
+        .collect();
+    events.sort();
+    let peak = events
+        .iter()
+        .scan(0, |running, (_, step)| {
+            *running += step;
+            Some(*running)
+        })
+        .max()
+        .unwrap_or(0);
+    (intervals.len(), overlaps, peak as usize)
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn exclusive_tests_under_nextest_in_a_users_crate() {
+    let scratch = Scratch::create();
+    for run in 0..3 {
+        let log = scratch.target.join(format!("overlap-{run}.log"));
+        let _ = std::fs::remove_file(&log);
+        let output = scratch.cargo(
+            None,
+            &[("ML_TEST_OVERLAP_LOG", log.to_str().unwrap())],
+            &[
+                "nextest",
+                "run",
+                "--offline",
+                "--test",
+                "exclusive",
+                "--test-threads",
+                "8",
+                "--no-fail-fast",
+            ],
+        );
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&output)
+        );
+        assert!(output.status.success(), "run {run}:\n{report}");
+        let (tests, overlaps, peak) = overlaps_in(&std::fs::read_to_string(&log).unwrap());
+        assert_eq!(tests, 40, "run {run}: every test logged");
+        assert_eq!(
+            overlaps, 0,
+            "run {run}: an exclusive test overlapped another process"
+        );
+        assert!(
+            peak >= 2,
+            "run {run}: the ordinary tests ran one at a time ({peak})"
+        );
+    }
 }
