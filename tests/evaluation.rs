@@ -398,3 +398,17 @@ async fn an_async_sweep_runs_each_seed_in_its_context() {
         assert_eq!(ASYNC_RUNS.fetch_add(1, Ordering::SeqCst) + 1, run);
     }
 }
+
+/// Integer literals read as numbers wherever a number is taken.
+#[ml_test]
+fn integer_literals_are_accepted_for_numbers() {
+    let report = ml_test::latency(5, || 1 + 1);
+    assert_eq!(report.percentile(100), report.max());
+    report.assert_below(99, "1s");
+    gates("counts").at_least("rows", 120u32, 100).check();
+    behaviour("identity", |x: &i64| *x)
+        .min_delta(1)
+        .tolerance(0)
+        .increases("one more", &1, |x| *x += 1)
+        .check();
+}

@@ -73,13 +73,33 @@ pub struct Gates {
 
 impl Gates {
     /// The gate `value >= threshold` ("accuracy at least 0.82").
-    pub fn at_least(self, metric: impl Into<String>, value: f64, threshold: f64) -> Gates {
-        self.push(metric.into(), value, threshold, Direction::AtLeast)
+    pub fn at_least(
+        self,
+        metric: impl Into<String>,
+        value: impl Into<f64>,
+        threshold: impl Into<f64>,
+    ) -> Gates {
+        self.push(
+            metric.into(),
+            value.into(),
+            threshold.into(),
+            Direction::AtLeast,
+        )
     }
 
     /// The gate `value <= threshold` ("log loss at most 0.45").
-    pub fn at_most(self, metric: impl Into<String>, value: f64, threshold: f64) -> Gates {
-        self.push(metric.into(), value, threshold, Direction::AtMost)
+    pub fn at_most(
+        self,
+        metric: impl Into<String>,
+        value: impl Into<f64>,
+        threshold: impl Into<f64>,
+    ) -> Gates {
+        self.push(
+            metric.into(),
+            value.into(),
+            threshold.into(),
+            Direction::AtMost,
+        )
     }
 
     #[track_caller]

@@ -106,7 +106,8 @@ impl LatencyReport {
     /// # Panics
     /// If `p` is outside `[0, 100]` or NaN.
     #[track_caller]
-    pub fn percentile(&self, p: f64) -> Duration {
+    pub fn percentile(&self, p: impl Into<f64>) -> Duration {
+        let p: f64 = p.into();
         assert!(
             (0.0..=100.0).contains(&p),
             "percentile({p}): give a percentile from 0 to 100, e.g. 99.0 for p99"
@@ -160,7 +161,8 @@ impl LatencyReport {
     /// # Panics
     /// As described; and if `p` is outside `[0, 100]` or the budget is not a duration.
     #[track_caller]
-    pub fn assert_below(&self, p: f64, budget: impl Into<Budget>) {
+    pub fn assert_below(&self, p: impl Into<f64>, budget: impl Into<Budget>) {
+        let p: f64 = p.into();
         let Budget(budget) = budget.into();
         let measured = self.percentile(p);
         let label = percentile_label(p);

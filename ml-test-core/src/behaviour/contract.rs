@@ -129,7 +129,8 @@ where
     ///
     /// # Panics
     /// If `low > high` or either is NaN.
-    pub fn in_range(mut self, low: f64, high: f64) -> Self {
+    pub fn in_range(mut self, low: impl Into<f64>, high: impl Into<f64>) -> Self {
+        let (low, high): (f64, f64) = (low.into(), high.into());
         assert!(
             low <= high,
             "output_contract: in_range({low}, {high}) needs low <= high"
@@ -140,8 +141,8 @@ where
 
     /// Each output row (the values along every axis but the first) sums to `total` within the
     /// tolerance.
-    pub fn rows_sum_to(mut self, total: f64) -> Self {
-        self.row_sum = Some(total);
+    pub fn rows_sum_to(mut self, total: impl Into<f64>) -> Self {
+        self.row_sum = Some(total.into());
         self
     }
 
@@ -155,8 +156,11 @@ where
     /// The tolerance of `batch_invariant` and `rows_sum_to`: `|a - e| <= atol + rtol * |e|`.
     /// Default `rtol = 1e-5, atol = 1e-8` (numpy's `allclose`): a batched matrix product may
     /// sum in another order than a single row's, which moves the last bits.
-    pub fn tolerance(mut self, rtol: f64, atol: f64) -> Self {
-        self.tolerance = Tolerance { rtol, atol };
+    pub fn tolerance(mut self, rtol: impl Into<f64>, atol: impl Into<f64>) -> Self {
+        self.tolerance = Tolerance {
+            rtol: rtol.into(),
+            atol: atol.into(),
+        };
         self
     }
 

@@ -195,7 +195,8 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     ///
     /// # Panics
     /// If `tolerance` is negative or NaN.
-    pub fn tolerance(mut self, tolerance: f64) -> Self {
+    pub fn tolerance(mut self, tolerance: impl Into<f64>) -> Self {
+        let tolerance: f64 = tolerance.into();
         assert!(
             tolerance >= 0.0,
             "behaviour `{}`: .tolerance({tolerance}) must be a number >= 0 (the largest allowed |after - before| of an invariance case)",
@@ -211,7 +212,8 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     ///
     /// # Panics
     /// If `min_delta` is negative or NaN.
-    pub fn min_delta(mut self, min_delta: f64) -> Self {
+    pub fn min_delta(mut self, min_delta: impl Into<f64>) -> Self {
+        let min_delta: f64 = min_delta.into();
         assert!(
             min_delta >= 0.0,
             "behaviour `{}`: .min_delta({min_delta}) must be a number >= 0; to test that a score goes down, use .decreases(..)",
