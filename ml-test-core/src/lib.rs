@@ -49,9 +49,9 @@ pub mod __private {
     /// Compile-time check that an `#[overfit_check(capacity = ..)]` fn builds a [`Fitter`].
     pub fn assert_builds_fitter<F: Fitter>(_build: &fn() -> F) {}
     pub use crate::loader::{
-        Adapters, InputOf, LoaderCache, LoaderInfo, LoaderItem, LoaderReturn, MockScope, MockSpec,
-        OutputOf, Probed, RandomWeights, SeqValue, assert_has_random, assert_is_loader, intercept,
-        seam_armed,
+        Adapters, HasRandomConstructor, InputOf, LoaderCache, LoaderInfo, LoaderItem, LoaderReturn,
+        MockScope, MockSpec, OutputOf, Probed, RandomWeights, SeqValue, assert_has_random,
+        assert_is_loader, intercept, seam_armed,
     };
     pub use crate::numeric::{Literal, Numbers, Scalar};
     pub use crate::runner::{run, run_async, run_async_seeds, run_seeds, run_with_timeout};

@@ -253,14 +253,18 @@ impl LoaderCache {
 /// Compile-time check that `loader = path` names a loader.
 pub const fn assert_is_loader<L: LoaderItem>() {}
 
+/// Loaders declared with a random constructor (`#[model_loader(random = path)]`); the
+/// expansion implements it.
+#[diagnostic::on_unimplemented(
+    message = "#[random_weights(loader = ..)] names `{Self}`, a loader without a random constructor",
+    label = "this loader has no `random = path`",
+    note = "declare one where the loader is defined: #[model_loader(random = path)], with `path` a fn(&mut StdRng) returning what the loader returns"
+)]
+pub trait HasRandomConstructor: LoaderItem {}
+
 /// Compile-time check that a `#[random_weights(loader = path)]` names a loader with a random
 /// constructor.
-pub const fn assert_has_random<L: LoaderItem>() {
-    assert!(
-        L::INFO.random,
-        "#[random_weights(loader = ..)] names a loader without a random constructor; declare one with #[model_loader(random = path)]"
-    );
-}
+pub const fn assert_has_random<L: HasRandomConstructor>() {}
 
 /// The seam at the top of every `#[model_loader]` fn, with the `testing` feature: while a test
 /// runs, return its override for this loader, if it has one. Used by generated code.

@@ -115,6 +115,14 @@ fn generate(args: &LoaderArgs, function: ItemFn) -> TokenStream {
         }),
     };
     let has_random = args.random.is_some();
+    // `#[random_weights(loader = ..)]` requires this marker: a trait bound, so a loader without
+    // a random constructor is a type error with ml-test's message, not a const panic (whose
+    // report points into `core` and changes when the rust-src component is installed).
+    let random_marker = has_random.then(|| {
+        quote! {
+            impl ::ml_test::__private::HasRandomConstructor for #name {}
+        }
+    });
     let return_check = quote_spanned! {return_type.span()=>
         type Return = #return_type;
     };
@@ -156,6 +164,7 @@ fn generate(args: &LoaderArgs, function: ItemFn) -> TokenStream {
                     ::ml_test::__private::loader_adapters!(#name)
                 }
             }
+            #random_marker
         };
     }
 }
