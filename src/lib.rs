@@ -53,6 +53,43 @@
 //! # fn main() {}
 //! ```
 //!
+//! What a trained model learned, and how it evaluates: behaviour cases (a perturbation that
+//! never reaches the model fails as vacuous), quality gates on metrics, seed sweeps, latency
+//! budgets and exclusive timing tests.
+//!
+//! ```
+//! use ml_test::prelude::*;
+//!
+//! fn approval(income: &f64) -> f64 {
+//!     1.0 / (1.0 + (-(income / 10_000.0 - 5.0)).exp())
+//! }
+//!
+//! #[ml_test(integration)]
+//! fn the_model_learned_the_direction() {
+//!     behaviour("approval", approval)
+//!         .increases("a higher income", &40_000.0, |income| *income *= 1.5)
+//!         .expect("a high income is approved", &90_000.0, |p| p > 0.5)
+//!         .check();
+//! }
+//!
+//! #[ml_test(slow, seeds = 5)] // five runs, each with its own seed and rng() streams
+//! fn quality_gates_hold_on_every_split() {
+//!     let truth = [1, 0, 1, 1, 0];
+//!     let scores = [0.9, 0.2, 0.7, 0.6, 0.4];
+//!     let predicted: Vec<u8> = scores.iter().map(|s| u8::from(*s > 0.5)).collect();
+//!     gates("scorecard")
+//!         .at_least("accuracy", metrics::accuracy(&truth, &predicted), 0.8)
+//!         .at_least("roc_auc", metrics::roc_auc(&truth, &scores), 0.84)
+//!         .check();
+//! }
+//!
+//! #[ml_test(slow, exclusive)] // no other ml-test test of the binary runs meanwhile
+//! fn scoring_latency_budget() {
+//!     ml_test::latency(200, || approval(&52_000.0)).assert_below(99, "1ms");
+//! }
+//! # fn main() {}
+//! ```
+//!
 //! Tiers: `unit` (the default), `integration`, `slow`, `gpu`, `e2e` (post-deployment checks).
 //! `ML_TEST_TIERS` (a comma list, or `all`; unset means `unit,integration`) selects the tiers when
 //! the test crate compiles; tests of the other tiers are marked ignored with a reason that names

@@ -248,6 +248,12 @@ pub fn replay_command(entry: &TestEntry, seed: u64) -> String {
 
 /// The seeds of the runs of a `seeds = count` sweep from `base`: splitmix64 outputs of their
 /// own sequence, so they share no stream with `ml_test::rng()`'s streams of any run.
+///
+/// ```
+/// let seeds = ml_test_core::context::sweep_seeds(42, 3);
+/// assert_eq!(seeds.len(), 3);
+/// assert_eq!(seeds, ml_test_core::context::sweep_seeds(42, 3), "stable");
+/// ```
 pub fn sweep_seeds(base: u64, count: u32) -> Vec<u64> {
     (0..u64::from(count))
         .map(|run| {

@@ -18,6 +18,13 @@ use std::fmt;
 use crate::numeric::compact;
 
 /// Starts a set of quality gates; add gates and call [`check`](Gates::check).
+///
+/// ```should_panic
+/// ml_test_core::gates("release candidate")
+///     .at_least("recall", 0.71, 0.75) // fails, and the table says by how much
+///     .at_most("p99 latency (ms)", 3.2, 4.0)
+///     .check();
+/// ```
 pub fn gates(name: impl Into<String>) -> Gates {
     Gates {
         name: name.into(),
@@ -35,6 +42,13 @@ pub enum Direction {
 }
 
 /// One gate and its outcome.
+///
+/// ```
+/// let gates = ml_test_core::gates("g").at_most("log_loss", 0.4, 0.45);
+/// let gate = &gates.gates()[0];
+/// assert!(gate.passed());
+/// assert!((gate.margin() - 0.05).abs() < 1e-12);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gate {
     /// The metric's name, as given.
@@ -64,6 +78,12 @@ impl Gate {
 }
 
 /// A set of quality gates under construction; see [`gates`].
+///
+/// ```
+/// let gates = ml_test_core::gates("scorecard").at_least("auc", 0.91, 0.84).at_least("accuracy", 0.8, 0.82);
+/// assert!(!gates.passed());
+/// println!("{gates}"); // the table
+/// ```
 #[must_use = "gates are evaluated by `.check()`"]
 #[derive(Clone, Debug)]
 pub struct Gates {

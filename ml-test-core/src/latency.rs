@@ -21,6 +21,12 @@ use std::time::{Duration, Instant};
 
 /// Warm-up calls before the timed ones: 10% of the samples, at least 1, at most 100 (caches,
 /// lazy initialisation and allocator pools settle in the first calls).
+///
+/// ```
+/// use ml_test_core::latency::warmup_calls;
+///
+/// assert_eq!((warmup_calls(5), warmup_calls(200), warmup_calls(5_000)), (1, 20, 100));
+/// ```
 pub fn warmup_calls(samples: usize) -> usize {
     (samples / 10).clamp(1, 100)
 }
@@ -28,6 +34,12 @@ pub fn warmup_calls(samples: usize) -> usize {
 /// Calls `f` [`warmup_calls`]`(samples)` times untimed, then `samples` times timed, and returns
 /// the distribution. The result of each call goes through `black_box`, so the work is not
 /// optimised away.
+///
+/// ```
+/// let report = ml_test_core::latency(100, || (0..1_000u64).sum::<u64>());
+/// assert_eq!((report.samples(), report.warmup()), (100, 10));
+/// assert!(report.min() <= report.p99());
+/// ```
 ///
 /// # Panics
 /// If `samples` is 0.
@@ -55,6 +67,16 @@ pub fn latency<R>(samples: usize, mut f: impl FnMut() -> R) -> LatencyReport {
 }
 
 /// The timings of one [`latency`] run.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let report = ml_test_core::latency(20, || std::thread::sleep(Duration::from_micros(100)));
+/// assert!(report.median() >= Duration::from_micros(100));
+/// assert!(report.p90() <= report.p95() && report.p95() <= report.max());
+/// assert_eq!(report.timings().len(), 20);
+/// println!("{report} (mean {:?})", report.mean());
+/// ```
 #[derive(Clone, Debug)]
 pub struct LatencyReport {
     sorted: Vec<Duration>,
@@ -63,6 +85,13 @@ pub struct LatencyReport {
 
 /// A latency budget: a `Duration`, or a string in humantime's grammar (`"4ms"`, `"1.5s"`,
 /// `"250us"`).
+///
+/// ```
+/// use std::time::Duration;
+/// use ml_test_core::latency::Budget;
+///
+/// assert_eq!(Budget::from("1.5ms"), Budget(Duration::from_micros(1_500)));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget(pub Duration);
 

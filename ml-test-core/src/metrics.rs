@@ -29,6 +29,12 @@ use ndarray::{Array2, ArrayBase, ArrayView1, Data, Ix1};
 use crate::numeric::Element;
 
 /// A class label: a primitive integer or `bool` (`true` is 1).
+///
+/// ```
+/// use ml_test_core::metrics::Label;
+///
+/// assert_eq!((true.index(), 3u8.index(), (-1i64).index()), (1, 3, -1));
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a class label",
     label = "expected integer class labels",
@@ -58,6 +64,13 @@ impl Label for bool {
 }
 
 /// A sequence of class labels; see the [module docs](self).
+///
+/// ```
+/// use ml_test_core::metrics::Labels;
+///
+/// assert_eq!((&[1u8, 0]).labels(), [1, 0]);
+/// assert_eq!((&vec![true, false]).labels(), [1, 0]);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a sequence of class labels",
     note = "pass a reference to a slice, array, Vec or 1-D ndarray of integers or bools (`&[1, 0, 1]`, `&predicted`), or an ndarray view"
@@ -68,6 +81,13 @@ pub trait Labels {
 }
 
 /// A sequence of numbers (scores, probabilities, regression values); see the [module docs](self).
+///
+/// ```
+/// use ml_test_core::metrics::Values;
+///
+/// assert_eq!((&[0.5f32, 1.0]).values(), [0.5, 1.0]);
+/// assert_eq!(ndarray::array![2, 3].view().values(), [2.0, 3.0]);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a sequence of numbers",
     note = "pass a reference to a slice, array, Vec or 1-D ndarray of f64, f32 or integers (`&[0.9, 0.1]`, `&scores`), or an ndarray view"
@@ -348,6 +368,16 @@ pub fn log_loss<T: Labels, P: Values>(truth: T, probabilities: P) -> f64 {
 
 /// Counts of (true label, predicted label) pairs; rows are the truth, columns the prediction,
 /// both over the sorted labels seen in either (scikit-learn's layout).
+///
+/// ```
+/// use ml_test_core::metrics::confusion_matrix;
+///
+/// let matrix = confusion_matrix(&[0, 1, 2, 2], &[0, 2, 2, 1]);
+/// assert_eq!(matrix.labels, [0, 1, 2]);
+/// assert_eq!(matrix.count(2, 1), 1);
+/// assert_eq!((matrix.true_negatives(), matrix.true_positives()), (1, 0));
+/// println!("{matrix}");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfusionMatrix {
     /// The labels, sorted; row and column `i` are `labels[i]`.

@@ -93,6 +93,26 @@ where
 }
 
 /// Output contracts of one model on one batch; see [`output_contract`].
+///
+/// ```
+/// # use ml_test_core::{Model, ModelError};
+/// # use ndarray::{Array2, array};
+/// # struct Identity;
+/// # impl Model for Identity {
+/// #     type Input = Array2<f64>;
+/// #     type Output = Array2<f64>;
+/// #     fn predict(&self, x: &Array2<f64>) -> Result<Array2<f64>, ModelError> { Ok(x.clone()) }
+/// # }
+/// use ml_test_core::behaviour::output_contract;
+///
+/// output_contract(&Identity, &array![[0.2, 0.8], [0.5, 0.5]])
+///     .finite()
+///     .in_range(0, 1)
+///     .rows_sum_to(1)
+///     .batch_invariant()
+///     .tolerance(1e-9, 0.0)
+///     .check();
+/// ```
 #[must_use = "the contracts are checked by `.check()`"]
 pub struct OutputContract<'m, M: Model + ?Sized> {
     model: &'m M,

@@ -61,6 +61,16 @@ pub enum ByInput {}
 pub enum ByFeatures {}
 
 /// Inputs whose perturbation ml-test can see without `.features(..)`: every `PartialEq` type.
+///
+/// ```
+/// use ml_test_core::behaviour;
+///
+/// // f64 is PartialEq: a perturbation that changes nothing is caught without `.features`.
+/// let report = behaviour("double", |x: &f64| 2.0 * x)
+///     .invariant("clamping an in-range value", &0.5, |x| *x = x.clamp(0.0, 1.0))
+///     .run();
+/// assert!(!report.passed());
+/// ```
 #[diagnostic::on_unimplemented(
     message = "ml-test cannot tell whether a perturbation changed `{Self}`",
     label = "this case perturbs a value of type `{Self}`, which cannot be compared",
@@ -115,6 +125,17 @@ type FeaturesFn<'a, I> = Box<dyn Fn(&I) -> Numbers + 'a>;
 
 /// A behaviour check under construction; see [`behaviour()`]. Each method takes and returns the
 /// builder by value.
+///
+/// ```
+/// use ml_test_core::behaviour::{Verdict, behaviour};
+///
+/// let report = behaviour("length", |text: &String| text.len())
+///     .increases("a longer text", &"ab".to_string(), |t| t.push('c'))
+///     .invariant("appending nothing", &"ab".to_string(), |t| t.push_str(""))
+///     .run();
+/// assert!(report.cases[0].passed());
+/// assert!(matches!(report.cases[1].verdict, Verdict::Vacuous(_)));
+/// ```
 #[must_use = "a behaviour check does nothing until `.check()`"]
 pub struct Behaviour<'a, I, S, Seen = ByInput> {
     name: String,
@@ -166,6 +187,19 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// What the model actually sees of an input (its preprocessed features: a `Vec`, an array, an
     /// ndarray of any numeric type). With it, a perturbation that leaves the features unchanged
     /// is reported as vacuous, and failures list the features that changed.
+    ///
+    /// ```
+    /// use ml_test_core::behaviour;
+    ///
+    /// // Preprocessing lowercases: a case change never reaches the model.
+    /// let features = |t: &String| vec![t.to_lowercase().matches("win").count() as f64];
+    /// let spam = |t: &String| if t.to_lowercase().contains("win") { 0.9 } else { 0.1 };
+    /// let report = behaviour("spam", spam)
+    ///     .features(features)
+    ///     .invariant("case does not matter", &"WIN".to_string(), |t| *t = t.to_lowercase())
+    ///     .run();
+    /// assert!(!report.passed(), "vacuous: the features did not change");
+    /// ```
     pub fn features<V, F>(self, features: F) -> Behaviour<'a, I, S, ByFeatures>
     where
         V: Numeric,
@@ -185,6 +219,17 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     }
 
     /// Names of the features, in the order `.features(..)` returns them, for the report.
+    ///
+    /// ```
+    /// use ml_test_core::behaviour;
+    ///
+    /// let report = behaviour("sum", |x: &Vec<f64>| x.iter().sum::<f64>())
+    ///     .features(|x: &Vec<f64>| x.clone())
+    ///     .feature_names(["income_k", "debt_k"])
+    ///     .decreases("less income", &vec![50.0, 10.0], |x| x[0] -= 5.0)
+    ///     .run();
+    /// assert_eq!(report.cases[0].changed_features, ["income_k 50 -> 45"]);
+    /// ```
     pub fn feature_names<N: Into<String>>(mut self, names: impl IntoIterator<Item = N>) -> Self {
         self.feature_names = Some(names.into_iter().map(Into::into).collect());
         self
@@ -192,6 +237,15 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
 
     /// How far an invariance case's score may move: `|after - before| <= tolerance`.
     /// Default [`DEFAULT_TOLERANCE`].
+    ///
+    /// ```
+    /// use ml_test_core::behaviour;
+    ///
+    /// behaviour("rounded price", |x: &f64| (x * 100.0).round() / 100.0)
+    ///     .tolerance(0.01)
+    ///     .invariant("a tenth of a cent", &9.99, |x| *x += 0.001)
+    ///     .check();
+    /// ```
     ///
     /// # Panics
     /// If `tolerance` is negative or NaN.
@@ -210,6 +264,16 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// min_delta` for `increases`, `before - after >= min_delta` for `decreases`. Default
     /// [`DEFAULT_MIN_DELTA`]; `0.0` accepts an unchanged score ("must not decrease").
     ///
+    /// ```
+    /// use ml_test_core::behaviour;
+    ///
+    /// // A step function: a small raise may leave the score where it is, but never lowers it.
+    /// behaviour("credit band", |income: &f64| (income / 10_000.0).floor())
+    ///     .min_delta(0)
+    ///     .increases("a $500 raise does not lower the band", &52_000.0, |x| *x += 500.0)
+    ///     .check();
+    /// ```
+    ///
     /// # Panics
     /// If `min_delta` is negative or NaN.
     pub fn min_delta(mut self, min_delta: impl Into<f64>) -> Self {
@@ -225,6 +289,16 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
 
     /// A known answer, a minimum-functionality case or a label mapping: `predicate(score(input))`
     /// must hold ("0.99 means unsafe": `|p| p > 0.5` on an input known to be unsafe).
+    ///
+    /// ```
+    /// use ml_test_core::behaviour;
+    ///
+    /// const LABELS: [&str; 2] = ["safe", "unsafe"];
+    /// let label = |text: &&str| usize::from(text.contains("attack"));
+    /// behaviour("moderation", label)
+    ///     .expect("a threat is unsafe", &"attack at dawn", |i| LABELS[i] == "unsafe")
+    ///     .check();
+    /// ```
     pub fn expect(
         mut self,
         case: impl Into<String>,
@@ -253,6 +327,14 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
 
     /// Runs every case and returns their verdicts without panicking; [`check`](Self::check)
     /// is this plus the panic.
+    ///
+    /// ```
+    /// use ml_test_core::behaviour;
+    ///
+    /// let report = behaviour("abs", |x: &i32| x.abs()).increases("negate", &3, |x| *x = -*x).run();
+    /// assert_eq!(report.failures().count(), 1);
+    /// println!("{report}");
+    /// ```
     ///
     /// # Panics
     /// If `.feature_names(..)` does not give one name per feature.
@@ -303,6 +385,12 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// Runs every case; prints the report (visible with `--nocapture`) when all pass, and
     /// panics once with the report when any case failed or was vacuous, or when there are no
     /// cases (an empty check tests nothing).
+    ///
+    /// ```should_panic
+    /// use ml_test_core::behaviour;
+    ///
+    /// behaviour("nothing", |x: &f64| *x).check(); // no cases: fails
+    /// ```
     ///
     /// # Panics
     /// As described, and if `.feature_names(..)` does not give one name per feature.
@@ -356,6 +444,14 @@ macro_rules! perturbation_cases {
             /// An invariance case: `perturb` applied to a copy of `input` must not move the score
             /// by more than the [tolerance](Self::tolerance) ("a changed name must not change the
             /// prediction").
+            ///
+            /// ```
+            /// use ml_test_core::behaviour;
+            ///
+            /// behaviour("word count", |t: &String| t.split_whitespace().count())
+            ///     .invariant("extra spaces", &"a b".to_string(), |t| *t = t.replace(' ', "  "))
+            ///     .check();
+            /// ```
             pub fn invariant(
                 mut self,
                 case: impl Into<String>,
@@ -372,6 +468,14 @@ macro_rules! perturbation_cases {
             /// A directional case: `perturb` applied to a copy of `input` must raise the score
             /// by at least [`min_delta`](Self::min_delta) ("a higher income must not lower the
             /// approval score").
+            ///
+            /// ```
+            /// use ml_test_core::behaviour;
+            ///
+            /// behaviour("approval", |income: &f64| income / (income + 40_000.0))
+            ///     .increases("a higher income", &50_000.0, |x| *x *= 1.5)
+            ///     .check();
+            /// ```
             pub fn increases(
                 mut self,
                 case: impl Into<String>,
@@ -387,6 +491,14 @@ macro_rules! perturbation_cases {
 
             /// A directional case: `perturb` applied to a copy of `input` must lower the score
             /// by at least [`min_delta`](Self::min_delta).
+            ///
+            /// ```
+            /// use ml_test_core::behaviour;
+            ///
+            /// behaviour("approval", |debt: &f64| 1.0 / (1.0 + debt / 10_000.0))
+            ///     .decreases("more debt", &5_000.0, |x| *x += 20_000.0)
+            ///     .check();
+            /// ```
             pub fn decreases(
                 mut self,
                 case: impl Into<String>,

@@ -68,6 +68,20 @@ impl CaseResult {
 
 /// The verdicts of every case of one behaviour check. `Display` renders the report that
 /// `check()` prints or panics with.
+///
+/// ```
+/// use ml_test_core::behaviour::{CaseKind, Verdict, behaviour};
+///
+/// let report = behaviour("square", |x: &i64| x * x)
+///     .increases("a larger input", &-3, |x| *x += 1)
+///     .expect("nine", &3, |y| y == 9)
+///     .run();
+/// let failed = report.case("a larger input").unwrap();
+/// assert_eq!(failed.kind, CaseKind::Increases);
+/// assert_eq!((failed.before, failed.after), (Some(9.0), Some(4.0)));
+/// assert!(matches!(failed.verdict, Verdict::Failed(_)));
+/// assert_eq!(report.failures().count(), 1);
+/// ```
 #[derive(Clone, Debug)]
 pub struct BehaviourReport {
     /// The check's name.

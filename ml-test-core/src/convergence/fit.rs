@@ -84,6 +84,13 @@ impl<F: Fitter + ?Sized> Fitter for Box<F> {
 }
 
 /// Thresholds of the fitting checks. `Default` gives the documented defaults.
+///
+/// ```
+/// use ml_test_core::convergence::FitThresholds;
+///
+/// let exact = FitThresholds { target_error: 0.0, ..FitThresholds::DEFAULT };
+/// assert_eq!(exact.max_rise, 1e-9);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct FitThresholds {
     /// `fits_batch`: the largest training error allowed at the largest capacity. Default
@@ -110,6 +117,13 @@ impl Default for FitThresholds {
 }
 
 /// The checks `#[overfit_check(capacity = ..)]` can generate, one test each.
+///
+/// ```
+/// use ml_test_core::convergence::FitCheck;
+///
+/// let names: Vec<&str> = FitCheck::ALL.iter().map(|check| check.name()).collect();
+/// assert_eq!(names, ["fits_batch", "monotone_in_capacity", "deterministic"]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FitCheck {
     /// [`fits_batch`]
@@ -139,6 +153,25 @@ impl FitCheck {
 }
 
 /// One recorded capacity sweep.
+///
+/// ```
+/// use ml_test_core::convergence::{FitRun, Fitter};
+///
+/// /// Predicts the mean of the first `capacity` targets for every row.
+/// struct Prefix(Vec<f64>);
+/// impl Fitter for Prefix {
+///     type Predictions = Vec<f64>;
+///     fn fit(&mut self, capacity: usize) -> Vec<f64> {
+///         let mean = self.0[..capacity].iter().sum::<f64>() / capacity as f64;
+///         vec![mean; self.0.len()]
+///     }
+///     fn error(&self, p: &Vec<f64>) -> f64 {
+///         p.iter().zip(&self.0).map(|(p, y)| (p - y).abs()).sum::<f64>()
+///     }
+/// }
+/// let run = FitRun::record(&mut Prefix(vec![1.0, 1.0, 4.0]), &[1, 3]);
+/// assert_eq!(run.sweep, [(1, 3.0), (3, 4.0)]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct FitRun {
     /// `(capacity, training error)` for each capacity, in sweep order.
@@ -189,6 +222,18 @@ fn sweep_line(run: &FitRun) -> String {
 }
 
 /// At the largest capacity the training error is at most the target, and finite.
+///
+/// ```
+/// use ml_test_core::convergence::{FitThresholds, fit::{FitRun, fits_batch}};
+/// use ml_test_core::numeric::Numeric;
+///
+/// let run = FitRun {
+///     sweep: vec![(1, 0.25), (5, 0.0)],
+///     predictions: vec![1u8, 0].numbers(),
+///     elapsed: Default::default(),
+/// };
+/// assert!(fits_batch(&run, &FitThresholds::DEFAULT).is_ok());
+/// ```
 pub fn fits_batch(run: &FitRun, thresholds: &FitThresholds) -> Result<(), CheckFailure> {
     let (capacity, error) = *run.sweep.last().expect("a sweep has a capacity");
     if error.is_finite() && error <= thresholds.target_error {
@@ -207,6 +252,19 @@ pub fn fits_batch(run: &FitRun, thresholds: &FitThresholds) -> Result<(), CheckF
 }
 
 /// From one capacity to the next, the training error rises by at most `max_rise`.
+///
+/// ```
+/// use ml_test_core::convergence::{FitThresholds, fit::{FitRun, monotone_in_capacity}};
+/// use ml_test_core::numeric::Numeric;
+///
+/// let run = FitRun {
+///     sweep: vec![(1, 0.25), (2, 0.5)],
+///     predictions: vec![1u8].numbers(),
+///     elapsed: Default::default(),
+/// };
+/// let failure = monotone_in_capacity(&run, &FitThresholds::DEFAULT).unwrap_err();
+/// assert_eq!(failure.details[0], "capacity 1 -> 2: error 0.25 -> 0.5");
+/// ```
 pub fn monotone_in_capacity(run: &FitRun, thresholds: &FitThresholds) -> Result<(), CheckFailure> {
     if run.sweep.len() < 2 {
         return Err(CheckFailure::new(
@@ -254,6 +312,14 @@ pub fn monotone_in_capacity(run: &FitRun, thresholds: &FitThresholds) -> Result<
 }
 
 /// Two fits at the same capacity, each by a fresh fitter with the same seed, predict alike.
+///
+/// ```
+/// use ml_test_core::convergence::fit::deterministic;
+/// use ml_test_core::numeric::Numeric;
+///
+/// assert!(deterministic(&vec![1u8, 0].numbers(), &vec![1u8, 0].numbers()).is_ok());
+/// assert!(deterministic(&vec![1u8, 0].numbers(), &vec![1u8, 1].numbers()).is_err());
+/// ```
 pub fn deterministic(first: &Numbers, second: &Numbers) -> Result<(), CheckFailure> {
     if first.shape != second.shape {
         return Err(CheckFailure::new(
@@ -294,6 +360,27 @@ pub fn deterministic(first: &Numbers, second: &Numbers) -> Result<(), CheckFailu
 }
 
 /// One `#[overfit_check(capacity = ..)]`: its sweep, thresholds and, once needed, its run.
+/// Made by hand, it runs the checks on chosen seeds (a bug zoo, a tool).
+///
+/// ```
+/// use ml_test_core::convergence::{FitCheck, FitGroup, FitThresholds, Fitter};
+///
+/// /// A lookup table that memorises the first `capacity` rows of four.
+/// struct Table;
+/// impl Fitter for Table {
+///     type Predictions = Vec<u8>;
+///     fn fit(&mut self, capacity: usize) -> Vec<u8> {
+///         (0..4).map(|i| if i < capacity { (i % 2) as u8 } else { 0 }).collect()
+///     }
+///     fn error(&self, p: &Vec<u8>) -> f64 {
+///         p.iter().enumerate().filter(|(i, p)| **p != (i % 2) as u8).count() as f64 / 4.0
+///     }
+/// }
+/// static GROUP: FitGroup = FitGroup::standalone("table", &[1, 2, 4], FitThresholds::DEFAULT);
+/// for (check, verdict) in GROUP.sweep(|| Table, 7, &GROUP.checks(&[])) {
+///     assert!(verdict.is_ok(), "{check:?}");
+/// }
+/// ```
 pub struct FitGroup {
     /// Names the group (the builder fn's path) and carries its seed; not registered itself.
     pub entry: TestEntry,
