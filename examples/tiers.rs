@@ -122,15 +122,21 @@ fn text_to_prediction_pipeline_with_fixed_weights() {
     assert_eq!(model.predict(&featurize("no opinion")), 0.5);
 }
 
-#[ml_test(slow, seed = 11, timeout = "2m")]
-fn training_on_synthetic_reviews_reaches_high_accuracy() {
+/// Trains on 300 synthetic reviews drawn from the test's seed; returns the model and 100
+/// held-out reviews.
+fn train_on_a_draw() -> (Classifier, Vec<([f64; 6], f64)>) {
     let mut rng = ml_test::rng();
-    let data: Vec<([f64; 6], f64)> = synthetic_reviews(&mut rng, 400)
+    let mut data: Vec<([f64; 6], f64)> = synthetic_reviews(&mut rng, 400)
         .iter()
         .map(|(text, label)| (featurize(text), *label))
         .collect();
-    let (train, held_out) = data.split_at(300);
-    let model = Classifier::fit(train, 20, 0.1);
+    let held_out = data.split_off(300);
+    (Classifier::fit(&data, 20, 0.1), held_out)
+}
+
+#[ml_test(slow, seed = 11, timeout = "2m")]
+fn training_on_synthetic_reviews_reaches_high_accuracy() {
+    let (model, held_out) = train_on_a_draw();
     let correct = held_out
         .iter()
         .filter(|(x, y)| (model.predict(x) > 0.5) == (*y == 1.0))
@@ -142,13 +148,7 @@ fn training_on_synthetic_reviews_reaches_high_accuracy() {
 /// hold on few others. This runs the same training on 5 draws (`seeds = 5`), each its own seed.
 #[ml_test(slow, seeds = 5, timeout = "2m")]
 fn held_out_accuracy_holds_across_data_draws() {
-    let mut rng = ml_test::rng();
-    let data: Vec<([f64; 6], f64)> = synthetic_reviews(&mut rng, 400)
-        .iter()
-        .map(|(text, label)| (featurize(text), *label))
-        .collect();
-    let (train, held_out) = data.split_at(300);
-    let model = Classifier::fit(train, 20, 0.1);
+    let (model, held_out) = train_on_a_draw();
     let truth: Vec<u8> = held_out.iter().map(|(_, y)| *y as u8).collect();
     let predicted: Vec<u8> = held_out
         .iter()

@@ -10,6 +10,9 @@ use std::process::{Command, Output};
 
 use ml_test::prelude::*;
 
+#[path = "support/intervals.rs"]
+mod intervals;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 struct Scratch {
@@ -726,45 +729,6 @@ fn evaluation_in_a_users_crate() {
     );
 }
 
-/// Intervals `name start end exclusive` from a log; the count of overlaps of an exclusive test
-/// with any other, and the most tests that ran at once.
-fn overlaps_in(log: &str) -> (usize, usize, usize) {
-    let intervals: Vec<(&str, u128, u128, bool)> = log
-        .lines()
-        .map(|line| {
-            let f: Vec<&str> = line.split(' ').collect();
-            (
-                f[0],
-                f[1].parse().unwrap(),
-                f[2].parse().unwrap(),
-                f[3] == "true",
-            )
-        })
-        .collect();
-    let overlapping = |a: &(&str, u128, u128, bool), b: &(&str, u128, u128, bool)| {
-        a.0 != b.0 && a.1 < b.2 && b.1 < a.2
-    };
-    let overlaps = intervals
-        .iter()
-        .filter(|a| a.3)
-        .map(|a| intervals.iter().filter(|b| overlapping(a, b)).count())
-        .sum();
-    let mut events: Vec<(u128, i32)> = intervals
-        .iter()
-        .flat_map(|i| [(i.1, 1), (i.2, -1)])
-        .collect();
-    events.sort();
-    let peak = events
-        .iter()
-        .scan(0, |running, (_, step)| {
-            *running += step;
-            Some(*running)
-        })
-        .max()
-        .unwrap_or(0);
-    (intervals.len(), overlaps, peak as usize)
-}
-
 #[ml_test(slow, timeout = "15m")]
 fn exclusive_tests_under_nextest_in_a_users_crate() {
     let scratch = Scratch::create();
@@ -791,12 +755,14 @@ fn exclusive_tests_under_nextest_in_a_users_crate() {
             stderr(&output)
         );
         assert!(output.status.success(), "run {run}:\n{report}");
-        let (tests, overlaps, peak) = overlaps_in(&std::fs::read_to_string(&log).unwrap());
-        assert_eq!(tests, 40, "run {run}: every test logged");
+        let logged = intervals::parse(&std::fs::read_to_string(&log).unwrap());
+        assert_eq!(logged.len(), 40, "run {run}: every test logged");
         assert_eq!(
-            overlaps, 0,
+            intervals::exclusive_overlaps(&logged),
+            0,
             "run {run}: an exclusive test overlapped another process"
         );
+        let peak = intervals::peak_concurrency(&logged);
         assert!(
             peak >= 2,
             "run {run}: the ordinary tests ran one at a time ({peak})"

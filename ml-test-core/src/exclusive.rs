@@ -8,6 +8,10 @@
 //! the test binary (`<binary>.ml-test-gate` and `<binary>.ml-test-turnstile`).
 //!
 //! A binary without exclusive tests passes no gate at all: the cost is one cached check.
+//!
+//! A test that runs its own test binary again as a child (to drive a nested libtest run) must
+//! remove nextest's variables (`NEXTEST_*`) from the child's environment under nextest: the
+//! child would otherwise wait on the file gate that the parent test holds.
 
 use std::fs::File;
 use std::path::PathBuf;
