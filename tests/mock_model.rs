@@ -606,3 +606,28 @@ fn global_mocks_serialize_with_each_other() {
         thread.join().expect("each run sees no other global mock");
     }
 }
+
+static SWEPT_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// A seed sweep installs a fresh mock for each run: every run's handle sees its own call only,
+/// and the random weights follow each run's seed.
+#[mock_model(loader = load_sentiment, returns = 0.5, expect_calls = 1)]
+#[random_weights(loader = load_classifier)]
+#[ml_test(seeds = 4)]
+fn each_run_of_a_sweep_gets_its_own_mock(mock: Mock) {
+    let run = SWEPT_RUNS.fetch_add(1, Ordering::SeqCst);
+    let score = load_sentiment()
+        .unwrap()
+        .predict(&format!("run {run}"))
+        .unwrap();
+    assert_eq!(score, 0.5);
+    assert_eq!(mock.call_count(), 1, "run {run} sees only its own call");
+    let weights_model = load_classifier().unwrap();
+    let seed = ml_test::context::current().unwrap().seed();
+    let expected = {
+        use ml_test::rand::SeedableRng;
+        Linear::random(&mut StdRng::seed_from_u64(seed)).unwrap()
+    };
+    let input = array![[1.0f32, 2.0]];
+    assert_eq!(weights_model.predict(&input), expected.predict(&input));
+}

@@ -476,6 +476,33 @@ mod tests {
     }
 
     #[test]
+    fn the_replay_command_runs_the_test_whatever_the_selection() {
+        // A slow test that ran under ML_TEST_TIERS=all: the user's shell likely has the variable
+        // unset, where the tier is ignored; the command must still run it.
+        static SELECTED_SLOW: TestEntry = TestEntry {
+            path: "krate::tests::trains",
+            tier: Tier::Slow,
+            seed: None,
+            timeout: None,
+            seeds: None,
+            exclusive: false,
+            ignored: None,
+            file: "",
+            line: 0,
+            kind: crate::TestKind::Test,
+        };
+        assert_eq!(
+            replay_command(&SELECTED_SLOW, 42),
+            "ML_TEST_SEED=42 cargo test -- --exact tests::trains --include-ignored"
+        );
+        let hint = TestContext::with_seed(&SELECTED_SLOW, 42).rerun_hint();
+        assert!(
+            hint.ends_with("ML_TEST_SEED=42 cargo test -- --exact tests::trains --include-ignored"),
+            "{hint}"
+        );
+    }
+
+    #[test]
     fn streams_start_at_the_seed_and_then_differ() {
         assert_eq!(stream_seed(7, 0), 7);
         let later: std::collections::HashSet<u64> = (1..100).map(|n| stream_seed(7, n)).collect();

@@ -13,3 +13,9 @@ fn other() -> T {
 }
 
 fn main() {}
+
+// An overflowing literal is an error at the token, not a macro panic.
+#[overfit_check(target_loss = 1e400)]
+fn overflowing() -> T {
+    T
+}
