@@ -255,14 +255,13 @@ pub fn replay_command(entry: &TestEntry, seed: u64) -> String {
 /// assert_eq!(seeds, ml_test_core::context::sweep_seeds(42, 3), "stable");
 /// ```
 pub fn sweep_seeds(base: u64, count: u32) -> Vec<u64> {
+    // Offset from the rng streams' inputs (`seed ^ n * gamma`) by a constant of its own.
     (0..u64::from(count))
         .map(|run| {
-            let mut z = base
-                .wrapping_add(0x5851_f42d_4c95_7f2d)
-                .wrapping_add(run.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
+            splitmix64(
+                base.wrapping_add(0x5851_f42d_4c95_7f2d)
+                    .wrapping_add(run.wrapping_mul(GOLDEN_GAMMA)),
+            )
         })
         .collect()
 }
@@ -411,7 +410,14 @@ fn stream_seed(seed: u64, draw: u64) -> u64 {
     if draw == 0 {
         return seed;
     }
-    let mut z = seed ^ draw.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    splitmix64(seed ^ draw.wrapping_mul(GOLDEN_GAMMA))
+}
+
+/// 2^64 divided by the golden ratio: splitmix64's increment, spacing derived inputs apart.
+const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// splitmix64's finaliser: every seed ml-test derives (rng streams, sweep runs) goes through it.
+const fn splitmix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
