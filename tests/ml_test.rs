@@ -142,6 +142,19 @@ fn timeout_fails_a_test_that_runs_longer() {
     std::thread::sleep(std::time::Duration::from_secs(30));
 }
 
+/// The timeout names the seed the test ran with (a sweep: the seed its runs derive from).
+#[ml_test(timeout = "50ms")]
+#[should_panic(expected = "(#[ml_test(timeout = \"50ms\")]). It ran with seed ")]
+fn a_timeout_names_the_seed() {
+    std::thread::sleep(std::time::Duration::from_secs(30));
+}
+
+#[ml_test(timeout = "50ms", seeds = 3)]
+#[should_panic(expected = "(#[ml_test(timeout = \"50ms\")]). It ran with base seed ")]
+fn a_timed_out_sweep_names_its_base_seed() {
+    std::thread::sleep(std::time::Duration::from_secs(30));
+}
+
 #[ml_test(timeout = "10s")]
 #[should_panic(expected = "boom in the worker")]
 fn timeout_reraises_the_bodys_panic() {

@@ -13,10 +13,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::TestEntry;
-use crate::behaviour::panic_text;
 use crate::context::{self, SeedSource, TestContext, TestRun};
 use crate::exclusive;
-use crate::outcome::TestReturn;
+use crate::outcome::{TestReturn, panic_text};
 
 /// Runs a synchronous test body without a timeout, on the test's own thread.
 pub fn run<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) -> R {
@@ -280,7 +279,7 @@ fn timeout_of(entry: &TestEntry) -> (&'static str, Duration) {
 fn timed_out(entry: &TestEntry, written: &str, seed: &str) -> String {
     format!(
         "`{name}` timed out: it ran longer than its timeout of {written} \
-         (#[ml_test(timeout = \"{written}\")]). The test's {seed}. \
+         (#[ml_test(timeout = \"{written}\")]). It ran with {seed}. \
          Raise the timeout if the work is expected to take longer, or run the test alone \
          with --nocapture to see where it stops.",
         name = entry.name()

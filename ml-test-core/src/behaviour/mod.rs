@@ -170,17 +170,8 @@ struct Case<I> {
 }
 
 fn evaluate<T>(f: impl FnOnce() -> T) -> Evaluated<T> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| panic_text(payload.as_ref()))
-}
-
-pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic with a non-string payload".to_owned()
-    }
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|payload| crate::outcome::panic_text(payload.as_ref()))
 }
 
 impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
