@@ -43,7 +43,7 @@ impl Dtype {
         }
     }
 
-    pub(crate) fn is_float(self) -> bool {
+    fn is_float(self) -> bool {
         matches!(self, Dtype::F32 | Dtype::F64)
     }
 
@@ -57,7 +57,7 @@ impl Dtype {
         }
     }
 
-    pub(crate) fn format(self, value: f64) -> String {
+    fn format(self, value: f64) -> String {
         match self {
             Dtype::F32 => format!("{:?}", value as f32),
             Dtype::F64 => format!("{value:?}"),
