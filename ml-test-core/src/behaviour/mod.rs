@@ -153,20 +153,11 @@ pub struct Behaviour<'a, I, S, Seen = ByInput> {
 /// What a score (or a feature) evaluation gave: the value, or the panic message.
 type Evaluated<T> = Result<T, String>;
 
+/// A case as added: what was evaluated then, and for perturbation cases the input and its
+/// perturbed copy, whose features are computed when the check runs (`.features` may come later).
 struct Case<I> {
-    kind: CaseKind,
-    name: String,
-    before: Evaluated<f64>,
-    /// Perturbation cases: the score of the perturbed copy.
-    after: Option<Evaluated<f64>>,
-    /// Perturbation cases: the input and its perturbed copy, for the features at check time.
+    evaluations: report::Evaluations,
     inputs: Option<(I, I)>,
-    /// Perturbation cases added before `.features(..)`: whether the copy equals the input.
-    inputs_equal: Option<bool>,
-    /// Known-answer cases: whether the predicate held.
-    predicate: Option<Evaluated<bool>>,
-    /// A panic of the perturbation itself.
-    perturb_panic: Option<String>,
 }
 
 fn evaluate<T>(f: impl FnOnce() -> T) -> Evaluated<T> {
@@ -304,14 +295,17 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
             Err(panic) => (Err(panic), None),
         };
         self.cases.push(Case {
-            kind: CaseKind::Expect,
-            name: case.into(),
-            before,
-            after: None,
+            evaluations: report::Evaluations {
+                kind: CaseKind::Expect,
+                name: case.into(),
+                before,
+                after: None,
+                predicate,
+                perturb_panic: None,
+                inputs_equal: None,
+                features: None,
+            },
             inputs: None,
-            inputs_equal: None,
-            predicate,
-            perturb_panic: None,
         });
         self
     }
@@ -345,30 +339,20 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
         };
         let results = cases
             .into_iter()
-            .map(|case| {
-                let changes = match (&features, &case.inputs) {
-                    (Some(features), Some((input, perturbed))) => Some(
-                        evaluate(|| features(input))
-                            .and_then(|a| evaluate(|| features(perturbed)).map(|b| (a, b))),
-                    ),
-                    _ => None,
-                };
-                report::judge(
-                    &name,
-                    report::Evaluations {
-                        kind: case.kind,
-                        name: case.name,
-                        before: case.before,
-                        after: case.after,
-                        predicate: case.predicate,
-                        perturb_panic: case.perturb_panic,
-                        inputs_equal: case.inputs_equal,
-                        features: changes,
-                    },
-                    feature_names.as_deref(),
-                    &rules,
-                )
-            })
+            .map(
+                |Case {
+                     mut evaluations,
+                     inputs,
+                 }| {
+                    if let (Some(features), Some((input, perturbed))) = (&features, &inputs) {
+                        evaluations.features = Some(
+                            evaluate(|| features(input))
+                                .and_then(|a| evaluate(|| features(perturbed)).map(|b| (a, b))),
+                        );
+                    }
+                    report::judge(&name, evaluations, feature_names.as_deref(), &rules)
+                },
+            )
             .collect();
         BehaviourReport::new(name, results, rules)
     }
@@ -414,14 +398,17 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
             .then(|| evaluate(|| to_f64(&(self.score)(&perturbed))));
         let inputs_equal = compare.map(|same| same(input, &perturbed));
         self.cases.push(Case {
-            kind,
-            name: case,
-            before,
-            after,
+            evaluations: report::Evaluations {
+                kind,
+                name: case,
+                before,
+                after,
+                predicate: None,
+                perturb_panic,
+                inputs_equal,
+                features: None,
+            },
             inputs: Some((input.clone(), perturbed)),
-            inputs_equal,
-            predicate: None,
-            perturb_panic,
         });
     }
 }

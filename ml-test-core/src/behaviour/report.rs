@@ -205,7 +205,8 @@ fn signed(delta: f64) -> String {
     }
 }
 
-/// Everything computed for one case.
+/// Everything computed for one case: scores and panics when it was added, features (if given)
+/// when the check runs.
 pub(super) struct Evaluations {
     pub(super) kind: CaseKind,
     pub(super) name: String,
