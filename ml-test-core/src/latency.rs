@@ -141,10 +141,10 @@ impl LatencyReport {
             (0.0..=100.0).contains(&p),
             "percentile({p}): give a percentile from 0 to 100, e.g. 99.0 for p99"
         );
-        let nanos: Vec<f64> = self.sorted.iter().map(|d| d.as_nanos() as f64).collect();
-        let position = (nanos.len() - 1) as f64 * p / 100.0;
+        let nanos = |i: usize| self.sorted[i].as_nanos() as f64;
+        let position = (self.sorted.len() - 1) as f64 * p / 100.0;
         let (low, high) = (position.floor() as usize, position.ceil() as usize);
-        let value = nanos[low] + (position - low as f64) * (nanos[high] - nanos[low]);
+        let value = nanos(low) + (position - low as f64) * (nanos(high) - nanos(low));
         Duration::from_nanos(value.round() as u64)
     }
 

@@ -300,11 +300,8 @@ where
         held: &mut Vec<String>,
         broken: &mut Vec<String>,
     ) {
-        let single = |i: usize| {
-            self.batch
-                .slice_axis(Axis(0), Slice::from(i..i + 1))
-                .to_owned()
-        };
+        // Row i as a batch of one: a view to compare, an owned copy only to predict.
+        let row = |i: usize| self.batch.slice_axis(Axis(0), Slice::from(i..i + 1));
         if rows < 2 {
             broken.push(
                 "batch invariance: a batch of one row cannot show a dependence between rows, so \
@@ -313,8 +310,7 @@ where
             );
             return;
         }
-        let first = single(0);
-        if (1..rows).all(|i| single(i) == first) {
+        if (1..rows).all(|i| row(i) == row(0)) {
             broken.push(format!(
                 "batch invariance: all {rows} rows of the batch are identical, so batch statistics \
                  equal each row's and this could never fail; give rows that differ"
@@ -324,7 +320,7 @@ where
         let mut bad = Vec::new();
         for i in 0..rows {
             let batched = &output.values[i * row_len..(i + 1) * row_len];
-            let alone = match self.model.predict(&single(i)) {
+            let alone = match self.model.predict(&row(i).to_owned()) {
                 Ok(alone) => alone.numbers(),
                 Err(error) => {
                     bad.push(format!("row {i}: predict(row {i} alone) failed: {error}"));
