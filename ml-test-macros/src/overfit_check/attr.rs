@@ -103,9 +103,10 @@ pub(crate) struct OverfitArgs {
 }
 
 impl OverfitArgs {
-    /// Whether the fn builds a model trained in one call (a `Fitter`): `capacity` is given.
+    /// Whether the fn builds a model trained in one call (a `Fitter`): `capacity` is written,
+    /// even if its sweep is malformed (that is reported on its own).
     pub(crate) fn one_shot(&self) -> bool {
-        self.capacity.is_some()
+        self.keys.iter().any(|(key, _)| key == "capacity")
     }
 
     /// The checks the group generates, in order.
@@ -222,8 +223,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
 /// Options of the other kind of model, skip names of the other mode, and check lists that leave
 /// nothing to test. Run once every argument is read, since `capacity` may come last.
 fn check_mode(parsed: &OverfitArgs, errors: &mut Errors) {
-    // The mode is what the user wrote, even when the sweep itself was malformed (and reported).
-    let one_shot = parsed.keys.iter().any(|(key, _)| key == "capacity");
+    let one_shot = parsed.one_shot();
     for (key, span) in &parsed.keys {
         if one_shot && STEP_OPTIONS.contains(&key.as_str()) {
             errors.at(
@@ -248,12 +248,11 @@ fn check_mode(parsed: &OverfitArgs, errors: &mut Errors) {
             );
         }
     }
-    let checks_list: (&[&str], &str) = if one_shot {
+    let (checks, kind): (&[&str], &str) = if one_shot {
         (&FIT_CHECKS, "a model trained in one call (`capacity = ..`)")
     } else {
         (&DEFAULT_CHECKS, "a model trained by steps")
     };
-    let (checks, kind) = checks_list;
     for (name, span) in &parsed.skip {
         if !checks.contains(&name.as_str()) {
             let hint = did_you_mean(name, checks.iter().copied())
@@ -269,7 +268,6 @@ fn check_mode(parsed: &OverfitArgs, errors: &mut Errors) {
         }
     }
     if let Some(span) = parsed.skip_span
-        && parsed.skip.len() == checks.len()
         && parsed.checks().is_empty()
     {
         errors.at(
@@ -340,10 +338,9 @@ fn capacities(value: &Expr, errors: &mut Errors) -> Option<(Vec<usize>, Span)> {
                 errors.spanned(
                     value,
                     format_args!(
-                        "a sweep of {} capacities fits the model {} times; list at most {MAX_CAPACITIES}, \
-                         e.g. `[1, 2, 4, 8, 16]`",
-                        end - start,
-                        end - start
+                        "a sweep of {count} capacities fits the model {count} times; list at most \
+                         {MAX_CAPACITIES}, e.g. `[1, 2, 4, 8, 16]`",
+                        count = end - start
                     ),
                 );
                 return None;
@@ -385,9 +382,16 @@ fn capacities(value: &Expr, errors: &mut Errors) -> Option<(Vec<usize>, Span)> {
 }
 
 fn unknown(name: &str, span: Span, errors: &mut Errors) {
-    let hint = did_you_mean(name, OPTIONS.iter().copied().chain(DEFAULT_CHECKS))
-        .map(|close| format!("did you mean `{close}`? "))
-        .unwrap_or_default();
+    let hint = did_you_mean(
+        name,
+        OPTIONS
+            .iter()
+            .copied()
+            .chain(DEFAULT_CHECKS)
+            .chain(FIT_CHECKS),
+    )
+    .map(|close| format!("did you mean `{close}`? "))
+    .unwrap_or_default();
     errors.at(
         span,
         format_args!("unknown check or option `{name}`; {hint}{}", accepted()),
@@ -563,22 +567,19 @@ fn check_names(value: &Expr, errors: &mut Errors) -> Vec<(String, Span)> {
     };
     let mut names = Vec::new();
     for elem in &array.elems {
-        match elem {
-            Expr::Path(path) if path.path.get_ident().is_some() => names.push((
-                path.path
-                    .get_ident()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                elem.span(),
-            )),
-            _ => errors.spanned(
+        if let Expr::Path(path) = elem
+            && let Some(ident) = path.path.get_ident()
+        {
+            names.push((ident.to_string(), elem.span()));
+        } else {
+            errors.spanned(
                 elem,
                 format_args!(
                     "expected a check name: {} (or, with `capacity`, {})",
                     DEFAULT_CHECKS.join(", "),
                     FIT_CHECKS.join(", ")
                 ),
-            ),
+            );
         }
     }
     names
