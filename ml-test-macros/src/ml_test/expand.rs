@@ -172,31 +172,29 @@ pub(crate) fn generate(
             })
         }
     };
-    let call = if is_async && args.seeds.is_some() {
-        // Each run of the sweep needs a fresh future: a closure makes them. The sweep reports
-        // its failures itself, so the test returns `()`.
-        sig.output = ReturnType::Default;
+    let call = if is_async {
         let future = if overrides.is_empty() {
             quote!(#body_ident())
         } else {
             body_call
         };
-        quote!(::ml_test::__private::run_async_seeds(&#entry_ident, || #future).await)
-    } else if is_async {
-        let future = if overrides.is_empty() {
-            quote!(#body_ident())
+        if args.seeds.is_some() {
+            // Each run of the sweep needs a fresh future: a closure makes them. The sweep
+            // reports its failures itself, so the test returns `()`.
+            sig.output = ReturnType::Default;
+            quote!(::ml_test::__private::run_async_seeds(&#entry_ident, || #future).await)
         } else {
-            body_call
-        };
-        quote!(::ml_test::__private::run_async(&#entry_ident, #future).await)
-    } else if args.seeds.is_some() && args.timeout.is_none() {
+            quote!(::ml_test::__private::run_async(&#entry_ident, #future).await)
+        }
+    } else if args.seeds.is_some() || args.timeout.is_some() {
+        // A sweep, or a body on a worker thread (a timeout, which sweeps there if asked),
+        // reports its failures itself, so the test returns `()`.
         sig.output = ReturnType::Default;
-        quote!(::ml_test::__private::run_seeds(&#entry_ident, #body_call))
-    } else if args.timeout.is_some() {
-        // The body runs on a worker thread and its result is reported from there, so the test
-        // itself returns `()`.
-        sig.output = ReturnType::Default;
-        quote!(::ml_test::__private::run_with_timeout(&#entry_ident, #body_call))
+        if args.timeout.is_some() {
+            quote!(::ml_test::__private::run_with_timeout(&#entry_ident, #body_call))
+        } else {
+            quote!(::ml_test::__private::run_seeds(&#entry_ident, #body_call))
+        }
     } else {
         quote!(::ml_test::__private::run(&#entry_ident, #body_call))
     };
