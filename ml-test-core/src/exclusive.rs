@@ -83,24 +83,19 @@ pub fn admit(entry: &TestEntry) -> Option<Admission> {
         None
     };
     let gate = gate();
+    let wait_while = |state, busy: fn(&mut State) -> bool| {
+        gate.changed
+            .wait_while(state, busy)
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
     let mut state = lock(gate);
     if entry.exclusive {
         state.exclusive_waiting += 1;
-        while state.exclusive || state.shared > 0 {
-            state = gate
-                .changed
-                .wait(state)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-        }
+        state = wait_while(state, |s| s.exclusive || s.shared > 0);
         state.exclusive_waiting -= 1;
         state.exclusive = true;
     } else {
-        while state.exclusive || state.exclusive_waiting > 0 {
-            state = gate
-                .changed
-                .wait(state)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-        }
+        state = wait_while(state, |s| s.exclusive || s.exclusive_waiting > 0);
         state.shared += 1;
     }
     Some(Admission {
