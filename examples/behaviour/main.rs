@@ -231,7 +231,7 @@ fn a_perturbation_that_never_reaches_the_model_is_vacuous() {
     assert!(report.to_string().contains("2 vacuous (can never fail)"));
 }
 
-static CAPPED_TREE: FitGroup = FitGroup::standalone(
+static TREE_SWEEP: FitGroup = FitGroup::standalone(
     "behaviour::capped_tree",
     &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     FitThresholds {
@@ -242,7 +242,7 @@ static CAPPED_TREE: FitGroup = FitGroup::standalone(
 
 #[ml_test(integration)]
 fn a_tree_whose_depth_is_capped_cannot_fit_its_batch() {
-    let verdicts = CAPPED_TREE.sweep(
+    let verdicts = TREE_SWEEP.sweep(
         || TreeOnBatch::new(&tiny_batch(), TreeBug::DepthCapped),
         1,
         &FitCheck::ALL,
@@ -385,7 +385,7 @@ fn main() {
     ] {
         let run = ml_test::convergence::FitRun::record(
             &mut TreeOnBatch::new(&tiny_batch(), bug),
-            CAPPED_TREE.capacities,
+            TREE_SWEEP.capacities,
         );
         println!("--- {title}: training error by depth {:?}", run.sweep);
     }
