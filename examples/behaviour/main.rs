@@ -232,7 +232,7 @@ fn a_perturbation_that_never_reaches_the_model_is_vacuous() {
 }
 
 static TREE_SWEEP: FitGroup = FitGroup::standalone(
-    "behaviour::capped_tree",
+    "behaviour::tree_sweep",
     &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     FitThresholds {
         target_error: 0.0,
