@@ -47,25 +47,8 @@ const FIT_OPTIONS: [&str; 3] = ["capacity", "target_error", "max_rise"];
 /// The most capacities a sweep may list: each is a full fit.
 const MAX_CAPACITIES: usize = 1000;
 
-const OPTIONS: [&str; 17] = [
-    "capacity",
-    "target_error",
-    "max_rise",
-    "steps",
-    "target_loss",
-    "tier",
-    "seed",
-    "timeout",
-    "loss_at_init",
-    "frozen",
-    "skip",
-    "target_relative",
-    "window",
-    "min_decrease",
-    "min_param_change",
-    "init_rtol",
-    "deterministic_steps",
-];
+/// Options of both kinds of model.
+const SHARED_OPTIONS: [&str; 4] = ["tier", "seed", "timeout", "skip"];
 
 fn accepted() -> String {
     format!(
@@ -384,9 +367,10 @@ fn capacities(value: &Expr, errors: &mut Errors) -> Option<(Vec<usize>, Span)> {
 fn unknown(name: &str, span: Span, errors: &mut Errors) {
     let hint = did_you_mean(
         name,
-        OPTIONS
-            .iter()
-            .copied()
+        SHARED_OPTIONS
+            .into_iter()
+            .chain(STEP_OPTIONS)
+            .chain(FIT_OPTIONS)
             .chain(DEFAULT_CHECKS)
             .chain(FIT_CHECKS),
     )
