@@ -607,6 +607,40 @@ fn global_mocks_serialize_with_each_other() {
     }
 }
 
+/// Never ends: its timeout abandons it while it holds a global mock.
+#[mock_model(loader = load_sentiment, returns = 0.25, global)]
+#[ml_test(integration, timeout = "200ms")]
+#[ignore = "run by `a_timed_out_tests_global_mock_is_released_at_the_timeout`"]
+fn hangs_with_a_global_mock() {
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn a_timed_out_tests_global_mock_is_released_at_the_timeout() {
+    let message = panic_message(catch_unwind(hangs_with_a_global_mock));
+    assert!(message.contains("timed out"), "{message}");
+    // Its worker still runs, but a thread outside every test no longer sees its mock (other
+    // tests' global mocks answer 0.5 or 0.0; the real model 0.1)...
+    assert_ne!(
+        std::thread::spawn(|| load_sentiment().unwrap().predict(&"x".into()))
+            .join()
+            .unwrap(),
+        Ok(0.25),
+        "the abandoned test's global mock is still installed"
+    );
+    // ...and the next test with a global mock takes the lock instead of waiting forever.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        holds_a_global_mock();
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a global-mock test after the timed-out one finishes (it hung on the lock before)");
+}
+
 static SWEPT_RUNS: AtomicUsize = AtomicUsize::new(0);
 
 /// A seed sweep installs a fresh mock for each run: every run's handle sees its own call only,

@@ -21,16 +21,16 @@
 //! # }
 //! ```
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::loader::{self, LoaderId, Override};
 use crate::outcome::TestReturn;
 use crate::{TestEntry, Tier};
 
@@ -74,27 +74,51 @@ struct ActiveTest {
     /// How many generators `rng()` has handed out in this test, across the threads it carried
     /// the context to: the n-th gets its own stream.
     rng_draws: AtomicU64,
-    /// The mocks and random weights installed for the test (see `loader::MockScope`).
-    overrides: Mutex<Vec<Override>>,
+    /// What framework code installed for the test (the loader seam keeps its mocks here). The
+    /// context does not know the type: it only carries it, so it depends on no such module.
+    installed: Mutex<Option<Arc<dyn Any + Send + Sync>>>,
+    /// Run when the test is abandoned (its timeout passed while its body still runs), so what
+    /// the body's thread still holds (mocks, locks) is released for the tests after it.
+    on_abandon: Mutex<Vec<AbandonHook>>,
+}
+
+/// Cleanup registered with [`TestContext::on_abandon`].
+type AbandonHook = Box<dyn FnOnce() + Send>;
+
+/// How many test contexts exist in the process: while none does, framework code that only
+/// matters inside a test (the loader seam) costs one relaxed load.
+static LIVE_CONTEXTS: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether any test context exists in the process.
+#[inline]
+pub fn any_test_running() -> bool {
+    LIVE_CONTEXTS.load(Ordering::Relaxed) != 0
 }
 
 impl ActiveTest {
     fn new(entry: &'static TestEntry, seed: u64, seed_source: SeedSource) -> ActiveTest {
-        loader::context_created();
+        LIVE_CONTEXTS.fetch_add(1, Ordering::Relaxed);
         ActiveTest {
             entry,
             seed,
             seed_source,
             rng_draws: AtomicU64::new(0),
-            overrides: Mutex::new(Vec::new()),
+            installed: Mutex::new(None),
+            on_abandon: Mutex::new(Vec::new()),
         }
     }
 }
 
 impl Drop for ActiveTest {
     fn drop(&mut self) {
-        loader::context_dropped();
+        LIVE_CONTEXTS.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The context of one running test. Cheap to clone; clones share the RNG stream counter.
@@ -199,23 +223,29 @@ impl TestContext {
         }
     }
 
-    fn overrides(&self) -> MutexGuard<'_, Vec<Override>> {
-        self.0
-            .overrides
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Replaces what framework code installed for this test (`None` removes it).
+    pub(crate) fn set_installed(&self, installed: Option<Arc<dyn Any + Send + Sync>>) {
+        *lock(&self.0.installed) = installed;
     }
 
-    pub(crate) fn set_overrides(&self, overrides: Vec<Override>) {
-        *self.overrides() = overrides;
+    /// What framework code installed for this test, if it is a `T`.
+    pub(crate) fn installed<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let installed = lock(&self.0.installed).clone()?;
+        installed.downcast().ok()
     }
 
-    pub(crate) fn find_override(&self, loader: &LoaderId, has_random: bool) -> Option<Override> {
-        let overrides = self.overrides();
-        if overrides.is_empty() {
-            return None;
+    /// Registers cleanup to run if the test is abandoned at its timeout while its body still
+    /// runs on another thread. Whoever registers it also runs it on the normal path, once.
+    pub(crate) fn on_abandon(&self, hook: AbandonHook) {
+        lock(&self.0.on_abandon).push(hook);
+    }
+
+    /// The test timed out: run every cleanup its body's thread would have run at its end.
+    pub(crate) fn abandon(&self) {
+        let hooks = std::mem::take(&mut *lock(&self.0.on_abandon));
+        for hook in hooks {
+            hook();
         }
-        loader::find_override(&overrides, loader, has_random)
     }
 
     fn next_rng(&self) -> StdRng {

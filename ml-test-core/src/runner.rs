@@ -29,7 +29,7 @@ pub fn run<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) -> R {
 /// timeout; panics with the pass rate and the failing seeds if any run fails.
 pub fn run_seeds<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) {
     let _admission = exclusive::admit(entry);
-    sweep(entry, body);
+    sweep(entry, body, |_| {});
 }
 
 /// The seeds a sweep runs, with their source: every derived seed, or only `ML_TEST_SEED`.
@@ -65,12 +65,18 @@ fn failure_of<R: TestReturn>(outcome: Result<R, Box<dyn Any + Send>>) -> Option<
     }
 }
 
-fn sweep<R: TestReturn>(entry: &'static TestEntry, body: impl Fn() -> R) {
+/// Runs the sweep; `started` sees each run's context as it starts.
+fn sweep<R: TestReturn>(
+    entry: &'static TestEntry,
+    body: impl Fn() -> R,
+    started: impl Fn(&TestContext),
+) {
     context::check_ignore_was_seen(entry);
     let runs: Vec<SweepRun> = sweep_plan(entry)
         .into_iter()
         .map(|(seed, source)| {
             let context = TestContext::with_source(entry, seed, source);
+            started(&context);
             let _entered = context.enter();
             let failure = failure_of(catch_unwind(AssertUnwindSafe(&body)));
             SweepRun {
@@ -141,13 +147,18 @@ pub fn run_with_timeout<R: TestReturn + 'static>(entry: &'static TestEntry, body
             (Some(context), seed)
         }
     };
+    // The context the worker is running now, to abandon at the timeout.
+    let running = Arc::new(Mutex::new(context.clone()));
+    let on_worker = Arc::clone(&running);
     let (done, outcome) = mpsc::channel::<Option<String>>();
     let worker = thread::Builder::new()
         .name(entry.name().to_owned())
         .spawn(move || {
             let failure = match context {
                 None => {
-                    sweep(entry, body);
+                    sweep(entry, body, |started| {
+                        *lock_ignoring_poison(&on_worker) = Some(started.clone());
+                    });
                     None
                 }
                 Some(context) => {
@@ -176,8 +187,21 @@ pub fn run_with_timeout<R: TestReturn + 'static>(entry: &'static TestEntry, body
             Err(panic) => std::panic::resume_unwind(panic),
             Ok(()) => unreachable!("the worker sends its outcome unless it panics"),
         },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{}", timed_out(entry, written, &seed)),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            // The worker cannot be stopped, but what it holds for the test (mocks, the global
+            // mock lock) is released now, so the tests after this one run.
+            if let Some(context) = lock_ignoring_poison(&running).take() {
+                context.abandon();
+            }
+            panic!("{}", timed_out(entry, written, &seed))
+        }
     }
+}
+
+fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Runs an async test body inside its context, under the entry's timeout if it has one.

@@ -15,7 +15,6 @@ mod mock;
 mod scope;
 
 use std::any::{Any, TypeId};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rand::SeedableRng;
@@ -29,7 +28,6 @@ pub use adapters::{Adapters, Probe, ValueProbe, probe};
 pub(crate) use mock::MockState;
 pub use mock::{Call, Close, Eq, ExpectedCall, Mock, MockSpec, Probed, SeqValue, close, eq};
 pub(crate) use scope::Override;
-pub(crate) use scope::find_in as find_override;
 pub use scope::{MockScope, RandomWeights};
 
 /// What a loader declared, for messages and for the seam.
@@ -124,20 +122,11 @@ impl PartialEq for LoaderId {
 
 /// How many ml-test test contexts are alive in the process. While none is, no override can be
 /// installed, and the seam is this one load.
-static LIVE_CONTEXTS: AtomicUsize = AtomicUsize::new(0);
-
-pub(crate) fn context_created() {
-    LIVE_CONTEXTS.fetch_add(1, Ordering::Relaxed);
-}
-
-pub(crate) fn context_dropped() {
-    LIVE_CONTEXTS.fetch_sub(1, Ordering::Relaxed);
-}
 
 /// Whether any test is running, so a loader must look for an override: one relaxed load.
 #[inline]
 pub fn seam_armed() -> bool {
-    LIVE_CONTEXTS.load(Ordering::Relaxed) != 0
+    context::any_test_running()
 }
 
 /// The override for loader `L` in the running test, if any: a mock, or a model with random
@@ -152,7 +141,7 @@ pub fn intercept<L: LoaderItem>() -> Option<L::Return> {
     // A thread in a test's context sees that test's overrides only, so parallel tests never see
     // each other's mocks; a thread in no context sees the `global` ones.
     let found = match &context {
-        Some(context) => context.find_override(&id, L::INFO.random),
+        Some(context) => scope::find_installed(context, &id, L::INFO.random),
         None => scope::find_global(&id),
     };
     match found {

@@ -85,6 +85,19 @@ pub(crate) fn find_in(
         .cloned()
 }
 
+/// The overrides a [`MockScope`] installed in its test's context.
+struct Installed(Vec<Override>);
+
+/// The override for `loader` among those installed in `context`, if any.
+pub(crate) fn find_installed(
+    context: &TestContext,
+    loader: &LoaderId,
+    has_random: bool,
+) -> Option<Override> {
+    let installed = context.installed::<Installed>()?;
+    find_in(&installed.0, loader, has_random)
+}
+
 /// `global` mocks, visible from threads that are in no test's context.
 static GLOBAL_MOCKS: Mutex<Vec<Override>> = Mutex::new(Vec::new());
 
@@ -150,9 +163,13 @@ impl GlobalLock {
         }
     }
 
-    fn release(&self) {
+    /// Releases one hold of `thread`'s: its own at the end of a scope, or an abandoned test's
+    /// worker's, released by the test's thread at the timeout.
+    fn release(&self, thread: ThreadId) {
         let mut holder = self.holder();
-        if let Some((_, depth)) = &mut *holder {
+        if let Some((owner, depth)) = &mut *holder
+            && *owner == thread
+        {
             *depth -= 1;
             if *depth == 0 {
                 *holder = None;
@@ -166,9 +183,36 @@ impl GlobalLock {
 /// generated code after the test's context is entered.
 #[must_use = "the overrides are removed when the scope drops"]
 pub struct MockScope {
+    mocks: Vec<Arc<MockState>>,
+    removal: Arc<Removal>,
+}
+
+/// Taking a scope's overrides away again: once, at the end of the test on its own thread, or
+/// earlier by the test's thread when the test times out and its body is abandoned still running
+/// (its thread would otherwise keep the global lock and mocks until the process ends).
+struct Removal {
     context: TestContext,
     mocks: Vec<Arc<MockState>>,
-    holds_global_lock: bool,
+    /// The thread that holds the global lock for this scope, if it took it.
+    global_lock_holder: Option<ThreadId>,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl Removal {
+    fn run(&self) {
+        if self.done.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.context.set_installed(None);
+        if let Some(thread) = self.global_lock_holder {
+            global_mocks().retain(|installed| match installed {
+                Override::Mock(state) => !self.mocks.iter().any(|own| Arc::ptr_eq(own, state)),
+                Override::RandomWeights(_) => true,
+            });
+            GLOBAL_SCOPES.fetch_sub(1, Ordering::AcqRel);
+            GLOBAL_LOCK.release(thread);
+        }
+    }
 }
 
 impl MockScope {
@@ -217,12 +261,21 @@ impl MockScope {
             local.push(installed);
         }
         local.extend(random.map(Override::RandomWeights));
-        context.set_overrides(local);
-        MockScope {
-            context,
-            mocks,
-            holds_global_lock,
-        }
+        context.set_installed(Some(Arc::new(Installed(local))));
+        let removal = Arc::new(Removal {
+            context: context.clone(),
+            mocks: mocks.clone(),
+            global_lock_holder: holds_global_lock.then(|| thread::current().id()),
+            done: std::sync::atomic::AtomicBool::new(false),
+        });
+        // Weak: the context must not keep its own scope's removal (and so itself) alive.
+        let on_abandon = Arc::downgrade(&removal);
+        context.on_abandon(Box::new(move || {
+            if let Some(removal) = on_abandon.upgrade() {
+                removal.run();
+            }
+        }));
+        MockScope { mocks, removal }
     }
 
     /// The handle of the `index`-th mock (from 0, attribute order).
@@ -252,14 +305,6 @@ impl MockScope {
 
 impl Drop for MockScope {
     fn drop(&mut self) {
-        self.context.set_overrides(Vec::new());
-        if self.holds_global_lock {
-            global_mocks().retain(|installed| match installed {
-                Override::Mock(state) => !self.mocks.iter().any(|own| Arc::ptr_eq(own, state)),
-                Override::RandomWeights(_) => true,
-            });
-            GLOBAL_SCOPES.fetch_sub(1, Ordering::AcqRel);
-            GLOBAL_LOCK.release();
-        }
+        self.removal.run();
     }
 }
