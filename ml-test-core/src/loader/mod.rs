@@ -120,10 +120,8 @@ impl PartialEq for LoaderId {
     }
 }
 
-/// How many ml-test test contexts are alive in the process. While none is, no override can be
-/// installed, and the seam is this one load.
-
-/// Whether any test is running, so a loader must look for an override: one relaxed load.
+/// Whether any test is running, so a loader must look for an override: one relaxed load. While
+/// no test context is alive, no override can be installed, and the seam is this one load.
 #[inline]
 pub fn seam_armed() -> bool {
     context::any_test_running()
