@@ -122,11 +122,13 @@ macro_rules! float_elements {
             fn to_f64(self) -> f64 {
                 self as f64
             }
+            /// `None` when a finite number would become infinite (`1e300` into `f32`).
             fn from_scalar(scalar: Scalar) -> Option<Self> {
-                Some(match scalar {
-                    Scalar::Int(int) => int as $ty,
-                    Scalar::Float(float) => float as $ty,
-                })
+                let (value, finite) = match scalar {
+                    Scalar::Int(int) => (int as $ty, true),
+                    Scalar::Float(float) => (float as $ty, float.is_finite()),
+                };
+                (value.is_finite() || !finite).then_some(value)
             }
         }
     )*};
@@ -513,6 +515,13 @@ mod tests {
             Vec::<i64>::from_literal(&half).unwrap_err().0,
             "0.5 does not fit in i64"
         );
+        // A finite number that would become infinite is refused, not turned into `inf`.
+        let huge = Literal::new("[1e300]", &[1], &[Scalar::Float(1e300)]);
+        assert_eq!(
+            Vec::<f32>::from_literal(&huge).unwrap_err().0,
+            "1e300 does not fit in f32"
+        );
+        assert_eq!(Vec::<f64>::from_literal(&huge), Ok(vec![1e300]));
     }
 
     #[test]

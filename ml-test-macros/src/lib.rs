@@ -15,6 +15,7 @@ use proc_macro::TokenStream;
 /// See the `ml-test` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn ml_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    if std::env::var("MLT_DEBUG").is_ok() { eprintln!("ML_TEST SEES: {item}"); }
     ml_test::expand(args.into(), item.into()).into()
 }
 
