@@ -57,6 +57,7 @@ static ENTRY: TestEntry = TestEntry {
     ignored: None,
     file: file!(),
     line: line!(),
+    expects_panic: false,
     kind: TestKind::Test,
 };
 

@@ -338,6 +338,7 @@ static FLAKY: TestEntry = TestEntry {
     ignored: None,
     file: file!(),
     line: line!(),
+    expects_panic: false,
     kind: TestKind::Test,
 };
 

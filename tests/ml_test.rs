@@ -208,6 +208,7 @@ static PANICKING: TestEntry = TestEntry {
     ignored: None,
     file: file!(),
     line: line!(),
+    expects_panic: false,
     kind: ml_test::TestKind::Test,
 };
 

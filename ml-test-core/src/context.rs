@@ -44,6 +44,11 @@ pub enum SeedSource {
     Attribute,
     /// Derived from the test's libtest name, so every run of the test repeats.
     TestName,
+    /// Derived from the name of the `#[overfit_check]` group the check belongs to: the checks of
+    /// a group share one training run, so they share its seed.
+    GroupName,
+    /// Given by the code that started the run (a tool sweeping seeds, `CheckGroup::sweep`).
+    Given,
     /// The `ML_TEST_SEED` environment variable, which wins over both.
     Environment,
     /// Run `run` (1-based) of a `#[ml_test(seeds = N)]` sweep of `of` runs, derived from the
@@ -61,6 +66,8 @@ impl fmt::Display for SeedSource {
         match self {
             SeedSource::Attribute => f.write_str("from the attribute's `seed`"),
             SeedSource::TestName => f.write_str("derived from the test name"),
+            SeedSource::GroupName => f.write_str("derived from the check group's name"),
+            SeedSource::Given => f.write_str("given by the code that started the run"),
             SeedSource::Environment => f.write_str("from ML_TEST_SEED"),
             SeedSource::Sweep { run, of } => write!(f, "run {run} of the {of}-seed sweep"),
         }
@@ -158,7 +165,7 @@ impl TestContext {
     /// A context for `entry` with a given seed, whatever `ML_TEST_SEED` says: for tools that
     /// sweep seeds (see `CheckGroup::sweep`).
     pub fn with_seed(entry: &'static TestEntry, seed: u64) -> TestContext {
-        TestContext::with_source(entry, seed, SeedSource::Attribute)
+        TestContext::with_source(entry, seed, SeedSource::Given)
     }
 
     /// A context for `entry` with a given seed and where it came from.
@@ -182,7 +189,10 @@ impl TestContext {
         match (from_env, entry.seed) {
             (Some(seed), _) => (seed, SeedSource::Environment),
             (None, Some(seed)) => (seed, SeedSource::Attribute),
-            (None, None) => (seed_from_name(entry.name()), SeedSource::TestName),
+            (None, None) => match entry.seed_name() {
+                (name, false) => (seed_from_name(name), SeedSource::TestName),
+                (group, true) => (seed_from_name(group), SeedSource::GroupName),
+            },
         }
     }
 
@@ -253,10 +263,22 @@ impl TestContext {
         StdRng::seed_from_u64(stream_seed(self.0.seed, draw))
     }
 
-    /// The note printed when the test fails: the seed and the command that replays it.
+    /// The note printed when the test fails: the seed and the command that replays it. A test
+    /// that expects to panic (`#[should_panic]`) is not said to have failed: libtest decides
+    /// whether its panic was the expected one.
     pub fn rerun_hint(&self) -> String {
+        let outcome = if self.0.entry.expects_panic {
+            "panicked, as it expects to,"
+        } else {
+            "failed"
+        };
+        let then = if self.0.entry.expects_panic {
+            "if libtest reports a failure (a different panic), rerun it with that seed"
+        } else {
+            "rerun it with that seed"
+        };
         format!(
-            "ml-test: `{name}` (tier {tier}) failed with seed {seed} ({source}); rerun it with that seed:\n    {command}",
+            "ml-test: `{name}` (tier {tier}) {outcome} with seed {seed} ({source}); {then}:\n    {command}",
             name = self.0.entry.name(),
             tier = self.0.entry.tier,
             seed = self.0.seed,
@@ -336,6 +358,7 @@ impl TestRun {
     /// run that happens on another thread (the timeout path).
     pub fn prepare(entry: &'static TestEntry) -> TestContext {
         check_ignore_was_seen(entry);
+        check_registered_once(entry);
         TestContext::for_test(entry)
     }
 
@@ -393,6 +416,27 @@ pub(crate) fn check_ignore_was_seen(entry: &TestEntry) {
             tier = entry.tier,
         );
     }
+}
+
+/// libtest runs each test once per process, on a thread named after it. A second such run of the
+/// same entry means two registrations: `#[test]` written above `#[ml_test]` registers the fn
+/// before ml-test expands, and ml-test cannot see it there (the expanded `#[test]` leaves no
+/// trace on the fn), so it registers it again.
+pub(crate) fn check_registered_once(entry: &'static TestEntry) {
+    static RUN_BY_LIBTEST: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+    if std::thread::current().name() != Some(entry.name()) {
+        return; // called from another test, or run by a harness that names threads otherwise
+    }
+    let address = std::ptr::from_ref(entry) as usize;
+    let mut seen = lock(&RUN_BY_LIBTEST);
+    if seen.contains(&address) {
+        drop(seen);
+        panic!(
+            "`{name}` is registered with libtest twice, so it runs twice: `#[test]` is written              above `#[ml_test]`, where it registers the fn before ml-test can see it. Remove the              `#[test]` (#[ml_test] adds it) or write it below `#[ml_test]`.",
+            name = entry.name()
+        );
+    }
+    seen.push(address);
 }
 
 /// A panic-free parse of `ML_TEST_SEED`: `Ok(None)` when blank, the seed when it is a decimal or
@@ -525,6 +569,7 @@ mod tests {
             ignored: None,
             file: "",
             line: 0,
+            expects_panic: false,
             kind: crate::TestKind::Test,
         };
         assert_eq!(

@@ -15,6 +15,7 @@ pub mod latency;
 pub mod loader;
 pub mod metrics;
 pub mod model;
+mod names;
 pub mod numeric;
 mod outcome;
 pub mod registry;
@@ -53,8 +54,11 @@ pub mod __private {
         MockScope, MockSpec, OutputOf, Probed, RandomWeights, SeqValue, assert_has_random,
         assert_is_loader, intercept, seam_armed,
     };
+    pub use crate::model::SharedModel;
     pub use crate::numeric::{Literal, Numbers, Scalar};
-    pub use crate::runner::{run, run_async, run_async_seeds, run_seeds, run_with_timeout};
+    pub use crate::runner::{
+        InlineRun, run, run_async, run_async_seeds, run_seeds, run_with_timeout, start,
+    };
     pub use crate::{
         __loader_adapters as loader_adapters, __model_loader_seam as model_loader_seam,
         __probe_value as probe_value,

@@ -18,6 +18,8 @@ pub enum TestKind {
     Test,
     /// One check of an `#[overfit_check]` group.
     ConvergenceCheck,
+    /// An `#[overfit_check]` group itself (not a test: it names the shared run and its seed).
+    CheckGroup,
 }
 
 /// One registered test: its libtest name, tier, options and where it is written.
@@ -28,7 +30,8 @@ pub struct TestEntry {
     pub path: &'static str,
     /// The tier from the attribute (`unit` when none was given).
     pub tier: Tier,
-    /// `seed = N` from the attribute.
+    /// `seed = N` from the attribute; without it the runtime derives one from the name (see
+    /// [`seed_name`](Self::seed_name)).
     pub seed: Option<u64>,
     /// `timeout = "30s"` from the attribute, as written and as a duration.
     pub timeout: Option<(&'static str, Duration)>,
@@ -42,6 +45,8 @@ pub struct TestEntry {
     pub file: &'static str,
     /// The line of the test function's attribute.
     pub line: u32,
+    /// Whether the test carries `#[should_panic]`: its panic is its expected outcome.
+    pub expects_panic: bool,
     /// What generated the test.
     pub kind: TestKind,
 }
@@ -53,6 +58,21 @@ impl TestEntry {
         match self.path.split_once("::") {
             Some((_crate, rest)) => rest,
             None => self.path,
+        }
+    }
+
+    /// The name a seed is derived from when none is given, and whether it is the test's own name
+    /// or its check group's: every check of an `#[overfit_check]` group shares the group's seed.
+    pub fn seed_name(&self) -> (&'static str, bool) {
+        match self.kind {
+            TestKind::CheckGroup => (self.name(), true),
+            TestKind::ConvergenceCheck => (
+                self.name()
+                    .rsplit_once("::")
+                    .map_or(self.name(), |(group, _)| group),
+                true,
+            ),
+            TestKind::Test => (self.name(), false),
         }
     }
 
@@ -102,6 +122,7 @@ mod tests {
             ignored: None,
             file: file!(),
             line: line!(),
+            expects_panic: false,
             kind: TestKind::Test,
         }
     }

@@ -17,6 +17,25 @@ use crate::context::{self, SeedSource, TestContext, TestRun};
 use crate::exclusive;
 use crate::outcome::{TestReturn, panic_text};
 
+/// A test run whose body is written inline after it, on the test's own thread: the run ends
+/// when the guard drops, at the end of the body or during its panic.
+#[must_use = "the run ends when the guard drops"]
+pub struct InlineRun {
+    // Dropped in this order: the run reports, then the exclusive gate opens.
+    _run: TestRun,
+    _admission: Option<exclusive::Admission>,
+}
+
+/// Starts a synchronous test whose body follows inline (a test that returns `()`, with no
+/// timeout and no seed sweep): the cheapest expansion, with no closure or nested fn.
+pub fn start(entry: &'static TestEntry) -> InlineRun {
+    let admission = exclusive::admit(entry);
+    InlineRun {
+        _run: TestRun::start(entry),
+        _admission: admission,
+    }
+}
+
 /// Runs a synchronous test body without a timeout, on the test's own thread.
 pub fn run<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) -> R {
     let _admission = exclusive::admit(entry);

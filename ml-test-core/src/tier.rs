@@ -43,13 +43,7 @@ impl Tier {
 
     /// The name used in `#[ml_test(...)]` and in `ML_TEST_TIERS`.
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Tier::Unit => "unit",
-            Tier::Integration => "integration",
-            Tier::Slow => "slow",
-            Tier::Gpu => "gpu",
-            Tier::E2e => "e2e",
-        }
+        crate::names::TIERS[self as usize]
     }
 
     /// Whether the tier runs when `ML_TEST_TIERS` is unset.
@@ -72,8 +66,9 @@ impl fmt::Display for UnknownTier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "unknown tier `{}`; the tiers are unit, integration, slow, gpu, e2e",
-            self.0
+            "unknown tier `{}`; the tiers are {}",
+            self.0,
+            crate::names::TIERS.join(", ")
         )
     }
 }
@@ -114,5 +109,10 @@ mod tests {
             .filter(|t| t.selected_by_default())
             .collect();
         assert_eq!(default, Tier::DEFAULT_SELECTION);
+        assert_eq!(
+            Tier::DEFAULT_SELECTION.map(Tier::as_str),
+            crate::names::DEFAULT_TIERS,
+            "the runtime's default is the macros' default"
+        );
     }
 }

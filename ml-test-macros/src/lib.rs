@@ -1,53 +1,56 @@
 //! Procedural macros of [ml-test](https://docs.rs/ml-test). Depend on `ml-test` and use its
 //! re-exports; the expansions name only `::ml_test::__private`.
+//!
+//! One pipeline serves the four test attributes: the topmost one gathers the others on the fn
+//! (`spec.rs`), each attribute's arguments are read by its parser in `args/` through one option
+//! engine (`options.rs`), and `render.rs` writes the test. `#[model_loader]` marks production
+//! code and has an expansion of its own (`loader.rs`).
 
+mod args;
 mod diag;
-mod ml_test;
-mod mock_model;
-mod model_loader;
-mod overfit_check;
-mod test_fn;
+mod item;
+mod loader;
+#[path = "../../ml-test-core/src/names.rs"]
+mod names;
+mod options;
+mod render;
+mod spec;
 mod tiers;
 
 use proc_macro::TokenStream;
+use spec::Attribute;
 
 /// Files a test in a tier and runs it inside ml-test's test context.
 /// See the `ml-test` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn ml_test(args: TokenStream, item: TokenStream) -> TokenStream {
-    if std::env::var("MLT_DEBUG").is_ok() { eprintln!("ML_TEST SEES: {item}"); }
-    ml_test::expand(args.into(), item.into()).into()
+    spec::expand(Attribute::MlTest, args.into(), item.into()).into()
 }
 
 /// Generates the standard convergence checks for a fn that builds a `Trainer`.
 /// See the `ml-test` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn overfit_check(args: TokenStream, item: TokenStream) -> TokenStream {
-    overfit_check::expand(args.into(), item.into()).into()
-}
-
-/// Marks a production fn that loads a model, so tests can swap what it returns.
-/// See the `ml-test` crate for the full documentation.
-#[proc_macro_attribute]
-pub fn model_loader(args: TokenStream, item: TokenStream) -> TokenStream {
-    model_loader::expand(args.into(), item.into()).into()
+    spec::expand(Attribute::OverfitCheck, args.into(), item.into()).into()
 }
 
 /// Makes a test in which model loaders hand out a recording mock.
 /// See the `ml-test` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn mock_model(args: TokenStream, item: TokenStream) -> TokenStream {
-    mock_model::expand(mock_model::Attribute::MockModel, args.into(), item.into()).into()
+    spec::expand(Attribute::MockModel, args.into(), item.into()).into()
 }
 
 /// Makes a test in which loaders with a random constructor build their model with seeded random
 /// weights. See the `ml-test` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn random_weights(args: TokenStream, item: TokenStream) -> TokenStream {
-    mock_model::expand(
-        mock_model::Attribute::RandomWeights,
-        args.into(),
-        item.into(),
-    )
-    .into()
+    spec::expand(Attribute::RandomWeights, args.into(), item.into()).into()
+}
+
+/// Marks a production fn that loads a model, so tests can swap what it returns.
+/// See the `ml-test` crate for the full documentation.
+#[proc_macro_attribute]
+pub fn model_loader(args: TokenStream, item: TokenStream) -> TokenStream {
+    loader::expand(args.into(), item.into()).into()
 }

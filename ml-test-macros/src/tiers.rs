@@ -1,51 +1,23 @@
 //! Tier names and the compile-time tier selection read from `ML_TEST_TIERS`.
 
-use proc_macro2::{Ident, Span};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::names::{DEFAULT_TIERS, TIERS};
+use crate::options::did_you_mean;
 
 /// The variable that selects tiers when the test crate compiles.
 pub(crate) const TIERS_VAR: &str = "ML_TEST_TIERS";
 
-/// Tier names, cheapest first, with the `ml_test_core::Tier` variant each maps to. The generated
-/// code names the variant, so a mismatch with the runtime's enum fails to compile.
-pub(crate) const TIERS: [(&str, &str); 5] = [
-    ("unit", "Unit"),
-    ("integration", "Integration"),
-    ("slow", "Slow"),
-    ("gpu", "Gpu"),
-    ("e2e", "E2e"),
-];
-
-const DEFAULT_SELECTION: [&str; 2] = ["unit", "integration"];
-
-pub(crate) fn is_tier(name: &str) -> bool {
-    TIERS.iter().any(|(tier, _)| *tier == name)
-}
-
 pub(crate) fn tier_list() -> String {
-    TIERS.map(|(tier, _)| tier).join(", ")
+    TIERS.join(", ")
 }
 
-/// The `ml_test_core::Tier` variant of a known tier name.
-pub(crate) fn variant(name: &str) -> Ident {
-    let (_, variant) = TIERS
-        .iter()
-        .find(|(tier, _)| *tier == name)
-        .expect("callers pass validated tier names");
-    Ident::new(variant, Span::call_site())
-}
-
-/// The closest candidate to a misspelled name, if one is close enough to be what was meant.
-pub(crate) fn did_you_mean<'a>(
-    given: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|candidate| (strsim::damerau_levenshtein(given, candidate), candidate))
-        // One edit in four letters is a typo; more is a different word.
-        .filter(|(distance, candidate)| *distance <= (candidate.len() / 4).max(1))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
+/// The runtime's `Tier` of a tier name: `Tier::ALL[i]`, as the name's position in the one list
+/// of tier names both crates read.
+pub(crate) fn tier_tokens(name: &str) -> TokenStream {
+    let index = TIERS.iter().position(|tier| *tier == name).unwrap_or(0);
+    quote!(::ml_test::__private::Tier::ALL[#index])
 }
 
 /// Which tiers run in this build, from `ML_TEST_TIERS`.
@@ -73,10 +45,10 @@ impl TierSelection {
     pub(crate) fn parse(value: Option<&str>) -> Result<TierSelection, String> {
         let Some(value) = value.filter(|value| !value.trim().is_empty()) else {
             return Ok(TierSelection {
-                selected: DEFAULT_SELECTION.to_vec(),
+                selected: DEFAULT_TIERS.to_vec(),
                 origin: format!(
                     "{TIERS_VAR} is unset, which selects {}",
-                    DEFAULT_SELECTION.join(",")
+                    DEFAULT_TIERS.join(",")
                 ),
             });
         };
@@ -88,21 +60,18 @@ impl TierSelection {
         {
             let name = name.to_ascii_lowercase();
             if name == "all" {
-                selected.extend(TIERS.map(|(tier, _)| tier));
-            } else if let Some((tier, _)) = TIERS.iter().find(|(tier, _)| *tier == name) {
+                selected.extend(TIERS);
+            } else if let Some(tier) = TIERS.iter().find(|tier| **tier == name) {
                 selected.push(tier);
             } else {
-                let hint = did_you_mean(
-                    &name,
-                    TIERS.map(|(tier, _)| tier).into_iter().chain(["all"]),
-                )
-                .map(|close| format!(" (did you mean `{close}`?)"))
-                .unwrap_or_default();
+                let hint = did_you_mean(&name, TIERS.into_iter().chain(["all"]))
+                    .map(|close| format!(" (did you mean `{close}`?)"))
+                    .unwrap_or_default();
                 return Err(format!(
                     "{TIERS_VAR}={value:?} names an unknown tier `{name}`{hint}; expected a comma-separated \
                      list of the tiers {}, or `all` (unset selects {})",
                     tier_list(),
-                    DEFAULT_SELECTION.join(",")
+                    DEFAULT_TIERS.join(",")
                 ));
             }
         }
@@ -155,11 +124,7 @@ mod tests {
                 .contains("(ML_TEST_TIERS=Slow , e2e,)")
         );
         let all = TierSelection::parse(Some("all")).unwrap();
-        assert!(
-            TIERS
-                .iter()
-                .all(|(tier, _)| all.ignore_reason(tier).is_none())
-        );
+        assert!(TIERS.iter().all(|tier| all.ignore_reason(tier).is_none()));
     }
 
     #[test]
@@ -177,7 +142,7 @@ mod tests {
 
     #[test]
     fn did_you_mean_only_suggests_close_names() {
-        let tiers = || TIERS.map(|(tier, _)| tier);
+        let tiers = || TIERS;
         assert_eq!(did_you_mean("slwo", tiers()), Some("slow"));
         assert_eq!(did_you_mean("intgration", tiers()), Some("integration"));
         assert_eq!(did_you_mean("e2", tiers()), Some("e2e"));

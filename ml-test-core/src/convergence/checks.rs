@@ -13,6 +13,7 @@
 use std::fmt;
 
 use super::TrainingRun;
+use super::group::Check;
 
 /// Thresholds of the checks. `Default` gives the documented defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,10 +98,10 @@ impl fmt::Display for CheckFailure {
 /// Every recorded loss is finite (neither NaN nor infinite).
 pub fn loss_is_finite(run: &TrainingRun) -> Result<(), CheckFailure> {
     match run.first_non_finite {
-        None if run.losses.is_empty() => Err(CheckFailure::new("loss_is_finite", "no step was recorded")),
+        None if run.losses.is_empty() => Err(CheckFailure::new(Check::LossIsFinite.name(), "no step was recorded")),
         None => Ok(()),
         Some((step, value)) => Err(CheckFailure::new(
-            "loss_is_finite",
+            Check::LossIsFinite.name(),
             format!("the loss became {value} at step {step}"),
         )
         .detail(format!(
@@ -117,7 +118,7 @@ pub fn loss_decreases(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), 
     let losses = finite_prefix(&run.losses);
     if losses.len() < 2 {
         return Err(CheckFailure::new(
-            "loss_decreases",
+            Check::LossDecreases.name(),
             format!(
                 "cannot compare windows: only {} finite loss(es) were recorded",
                 losses.len()
@@ -138,7 +139,7 @@ pub fn loss_decreases(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), 
         0.0
     };
     Err(
-        CheckFailure::new("loss_decreases", "the loss did not go down")
+        CheckFailure::new(Check::LossDecreases.name(), "the loss did not go down")
             .detail(format!("first window mean (steps 0..{window}): {first:.6}"))
             .detail(format!(
                 "last window mean (steps {}..{}): {last:.6} ({change:+.1}%)",
@@ -160,7 +161,7 @@ pub fn params_update(
 ) -> Result<(), CheckFailure> {
     if run.params_start.is_empty() {
         return Err(CheckFailure::new(
-            "params_update",
+            Check::ParamsUpdate.name(),
             "the trainer reported no parameters",
         ));
     }
@@ -185,7 +186,7 @@ pub fn params_update(
         return Ok(());
     }
     let mut failure = CheckFailure::new(
-        "params_update",
+        Check::ParamsUpdate.name(),
         format!(
             "{} of {} trainable tensor(s) did not move",
             still.len(),
@@ -208,10 +209,11 @@ pub fn frozen(
     for name in frozen {
         let Some((_, start)) = run.params_start.iter().find(|(n, _)| n == name) else {
             let known: Vec<&str> = run.params_start.iter().map(|(n, _)| n.as_str()).collect();
-            return Err(
-                CheckFailure::new("frozen", format!("no parameter is named `{name}`"))
-                    .detail(format!("the trainer's parameters: {}", known.join(", "))),
-            );
+            return Err(CheckFailure::new(
+                Check::Frozen.name(),
+                format!("no parameter is named `{name}`"),
+            )
+            .detail(format!("the trainer's parameters: {}", known.join(", "))));
         };
         let change = max_change(start, lookup(&run.params_end, name))
             .max(max_change(start, lookup(&run.params_after_first, name)));
@@ -226,8 +228,10 @@ pub fn frozen(
     if moved.is_empty() {
         return Ok(());
     }
-    let mut failure =
-        CheckFailure::new("frozen", format!("{} frozen tensor(s) moved", moved.len()));
+    let mut failure = CheckFailure::new(
+        Check::Frozen.name(),
+        format!("{} frozen tensor(s) moved", moved.len()),
+    );
     for line in moved {
         failure = failure.detail(line);
     }
@@ -241,7 +245,7 @@ pub fn overfits_batch(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), 
     let losses = finite_prefix(&run.losses);
     let Some(first) = losses.first().copied() else {
         return Err(CheckFailure::new(
-            "overfits_batch",
+            Check::OverfitsBatch.name(),
             "no finite loss was recorded",
         ));
     };
@@ -262,7 +266,7 @@ pub fn overfits_batch(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), 
         return Ok(());
     }
     Err(CheckFailure::new(
-        "overfits_batch",
+        Check::OverfitsBatch.name(),
         format!("the loss did not reach {target:.6} within {} steps", run.steps),
     )
     .detail(format!("target: {target:.6} ({origin})"))
@@ -277,7 +281,10 @@ pub fn loss_at_init(
     thresholds: &Thresholds,
 ) -> Result<(), CheckFailure> {
     let Some(first) = run.first_loss() else {
-        return Err(CheckFailure::new("loss_at_init", "no step was recorded"));
+        return Err(CheckFailure::new(
+            Check::LossAtInit.name(),
+            "no step was recorded",
+        ));
     };
     let expected = (classes as f64).ln();
     let tolerance = thresholds.init_rtol * expected;
@@ -285,7 +292,7 @@ pub fn loss_at_init(
         return Ok(());
     }
     Err(CheckFailure::new(
-        "loss_at_init",
+        Check::LossAtInit.name(),
         format!("the first loss {first:.6} is not near ln({classes}) = {expected:.6}"),
     )
     .detail(format!("allowed: |L0 - ln C| <= {tolerance:.6} ({}% of ln C)", thresholds.init_rtol * 100.0))
@@ -301,11 +308,11 @@ pub fn deterministic(first: &[f64], second: &[f64]) -> Result<(), CheckFailure> 
     match differing {
         None if first.len() == second.len() => Ok(()),
         None => Err(CheckFailure::new(
-            "deterministic",
+            Check::Deterministic.name(),
             format!("the two runs recorded {} and {} losses", first.len(), second.len()),
         )),
         Some(step) => Err(CheckFailure::new(
-            "deterministic",
+            Check::Deterministic.name(),
             format!("two fresh trainers differ at step {step}: {:e} vs {:e}", first[step], second[step]),
         )
         .detail(format!("first run:  {first:?}"))

@@ -144,11 +144,7 @@ impl FitCheck {
 
     /// The check's name, as its test is named.
     pub const fn name(self) -> &'static str {
-        match self {
-            FitCheck::FitsBatch => "fits_batch",
-            FitCheck::MonotoneInCapacity => "monotone_in_capacity",
-            FitCheck::Deterministic => "deterministic",
-        }
+        crate::names::FIT_CHECKS[self as usize]
     }
 }
 
@@ -240,7 +236,7 @@ pub fn fits_batch(run: &FitRun, thresholds: &FitThresholds) -> Result<(), CheckF
         return Ok(());
     }
     Err(CheckFailure::new(
-        "fits_batch",
+        FitCheck::FitsBatch.name(),
         format!(
             "the model did not fit its training batch: training error {} at capacity {capacity}, the largest in the sweep",
             compact(error)
@@ -268,7 +264,7 @@ pub fn fits_batch(run: &FitRun, thresholds: &FitThresholds) -> Result<(), CheckF
 pub fn monotone_in_capacity(run: &FitRun, thresholds: &FitThresholds) -> Result<(), CheckFailure> {
     if run.sweep.len() < 2 {
         return Err(CheckFailure::new(
-            "monotone_in_capacity",
+            FitCheck::MonotoneInCapacity.name(),
             "a sweep of one capacity cannot show a trend: give at least two capacities",
         ));
     }
@@ -296,7 +292,7 @@ pub fn monotone_in_capacity(run: &FitRun, thresholds: &FitThresholds) -> Result<
         return Ok(());
     }
     let mut failure = CheckFailure::new(
-        "monotone_in_capacity",
+        FitCheck::MonotoneInCapacity.name(),
         format!(
             "the training error rose as capacity grew, {} time(s)",
             rises.len()
@@ -323,7 +319,7 @@ pub fn monotone_in_capacity(run: &FitRun, thresholds: &FitThresholds) -> Result<
 pub fn deterministic(first: &Numbers, second: &Numbers) -> Result<(), CheckFailure> {
     if first.shape != second.shape {
         return Err(CheckFailure::new(
-            "deterministic",
+            FitCheck::Deterministic.name(),
             format!(
                 "two fits with the same seed predicted shapes {} and {}",
                 first.shape_text(),
@@ -343,7 +339,7 @@ pub fn deterministic(first: &Numbers, second: &Numbers) -> Result<(), CheckFailu
         return Ok(());
     };
     Err(CheckFailure::new(
-        "deterministic",
+        FitCheck::Deterministic.name(),
         format!(
             "two fits with the same seed gave different predictions at {} of {} position(s)",
             differing.len(),

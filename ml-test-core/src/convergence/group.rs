@@ -20,7 +20,8 @@ pub(super) const fn standalone_entry(name: &'static str) -> TestEntry {
         ignored: None,
         file: "",
         line: 0,
-        kind: crate::TestKind::ConvergenceCheck,
+        expects_panic: false,
+        kind: crate::TestKind::CheckGroup,
     }
 }
 
@@ -41,6 +42,24 @@ pub enum Check {
     LossAtInit,
     /// [`checks::frozen`]
     Frozen,
+}
+
+impl Check {
+    /// Every check, in the order their tests are generated (the last two only when asked for).
+    pub const ALL: [Check; 7] = [
+        Check::LossIsFinite,
+        Check::LossDecreases,
+        Check::ParamsUpdate,
+        Check::OverfitsBatch,
+        Check::Deterministic,
+        Check::LossAtInit,
+        Check::Frozen,
+    ];
+
+    /// The check's name, as its test is named.
+    pub const fn name(self) -> &'static str {
+        crate::names::STEP_CHECKS[self as usize]
+    }
 }
 
 /// One `#[overfit_check]`: its options and, once a check has asked for it, its training run.
@@ -133,13 +152,7 @@ impl CheckGroup {
 
     /// The checks this group generates tests for.
     pub fn checks(&self, skip: &[Check]) -> Vec<Check> {
-        let mut checks = vec![
-            Check::LossIsFinite,
-            Check::LossDecreases,
-            Check::ParamsUpdate,
-            Check::OverfitsBatch,
-            Check::Deterministic,
-        ];
+        let mut checks = Check::ALL[..crate::names::DEFAULT_STEP_CHECKS].to_vec();
         if self.classes.is_some() {
             checks.push(Check::LossAtInit);
         }

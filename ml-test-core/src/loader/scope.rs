@@ -185,6 +185,8 @@ impl GlobalLock {
 pub struct MockScope {
     mocks: Vec<Arc<MockState>>,
     removal: Arc<Removal>,
+    /// Whether `expect_calls` were checked (by `finish`, with the test's return value).
+    checked: bool,
 }
 
 /// Taking a scope's overrides away again: once, at the end of the test on its own thread, or
@@ -275,7 +277,11 @@ impl MockScope {
                 removal.run();
             }
         }));
-        MockScope { mocks, removal }
+        MockScope {
+            mocks,
+            removal,
+            checked: false,
+        }
     }
 
     /// The handle of the `index`-th mock (from 0, attribute order).
@@ -288,23 +294,34 @@ impl MockScope {
     ///
     /// # Panics
     /// When a mock's call count differs from its `expect_calls`.
-    pub fn finish<R: TestReturn>(self, returned: R) -> R {
+    pub fn finish<R: TestReturn>(mut self, returned: R) -> R {
+        self.checked = true;
         if returned.failure().is_none() {
-            let failures: Vec<String> = self
-                .mocks
-                .iter()
-                .filter_map(|mock| mock.check_expected_calls().err())
-                .collect();
-            if !failures.is_empty() {
-                panic!("{}", failures.join("\n\n"));
-            }
+            self.check_expected_calls();
         }
         returned
+    }
+
+    fn check_expected_calls(&self) {
+        let failures: Vec<String> = self
+            .mocks
+            .iter()
+            .filter_map(|mock| mock.check_expected_calls().err())
+            .collect();
+        if !failures.is_empty() {
+            panic!("{}", failures.join("\n\n"));
+        }
     }
 }
 
 impl Drop for MockScope {
+    /// Removes the overrides. A scope that ends without `finish` (a test whose body is written
+    /// inline and returns `()`) checks `expect_calls` here, unless the test is already failing.
     fn drop(&mut self) {
         self.removal.run();
+        if !self.checked && !thread::panicking() {
+            self.checked = true;
+            self.check_expected_calls();
+        }
     }
 }

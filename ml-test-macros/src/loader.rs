@@ -1,43 +1,61 @@
-//! The expansion of `#[model_loader]`: the fn with the seam as its first statement, and its
-//! companion struct (same name, type namespace) implementing `LoaderItem`.
+//! `#[model_loader]`: the fn with the seam as its first statement, and its companion struct
+//! (same name, type namespace) implementing `LoaderItem`, which tests name (`loader = path`).
+//!
+//! On an error the companion is still emitted whenever the fn is a free fn: with the loader's
+//! return type when it has one, else a placeholder. The tests that name the loader then compile,
+//! and the one mistake gives one error, not one more per test.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, ReturnType};
+use syn::{FnArg, ReturnType};
 
-use super::attr::{self, LoaderArgs};
+use crate::args::loader::{self, LoaderArgs};
 use crate::diag::Errors;
-use crate::test_fn;
+use crate::item::{self, FnItem};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let args = attr::parse(args, &mut errors);
-    let Some(function) = test_fn::parse_fn(
+    let args = loader::parse(args, &mut errors);
+    let Some(function) = item::parse(
         item.clone(),
         "model_loader",
         "loader functions",
         &mut errors,
     ) else {
-        return fallback(&errors, item);
+        let errors = errors.to_compile_errors();
+        return quote! { #errors #item };
     };
-    check(&function, &args, &mut errors);
-    if !errors.is_empty() {
-        return fallback(&errors, item);
+    let shape_ok = check(&function, &args, &mut errors);
+    if errors.is_empty() {
+        return generate(&args, function);
     }
-    generate(&args, function)
-}
-
-fn fallback(errors: &Errors, item: TokenStream) -> TokenStream {
+    // A method cannot have a companion beside it (it would sit in the impl block).
+    let is_method = matches!(function.sig.inputs.first(), Some(FnArg::Receiver(_)));
+    let companion = (!is_method).then(|| {
+        let return_type = match (&function.sig.output, shape_ok) {
+            (ReturnType::Type(_, ty), true) => ty.to_token_stream(),
+            _ => quote!(
+                ::core::result::Result<
+                    ::ml_test::__private::SharedModel<(), ()>,
+                    ::std::string::String,
+                >
+            ),
+        };
+        companion(&args, &function, &return_type)
+    });
     let errors = errors.to_compile_errors();
-    quote! { #errors #item }
+    quote! { #errors #item #companion }
 }
 
 /// A loader is a free, non-generic fn with a return type; `cache` needs no parameters and a
-/// sync fn (the cached model is the same for every call).
-fn check(function: &ItemFn, args: &LoaderArgs, errors: &mut Errors) {
+/// sync fn (the cached model is the same for every call). Returns whether the return type can
+/// be named by the companion (it has one and no generics are in scope).
+fn check(function: &FnItem, args: &LoaderArgs, errors: &mut Errors) -> bool {
     let sig = &function.sig;
+    let mut shape_ok = true;
     if let ReturnType::Default = sig.output {
+        shape_ok = false;
         errors.spanned(
             &sig.ident,
             "a #[model_loader] returns `Result<SharedModel<I, O>, E>`; add the return type",
@@ -49,6 +67,7 @@ fn check(function: &ItemFn, args: &LoaderArgs, errors: &mut Errors) {
         .iter()
         .find(|param| !matches!(param, syn::GenericParam::Lifetime(_)))
     {
+        shape_ok = false;
         errors.spanned(
             param,
             "a #[model_loader] cannot be generic: tests name it by its fn, which needs concrete types",
@@ -79,32 +98,46 @@ fn check(function: &ItemFn, args: &LoaderArgs, errors: &mut Errors) {
             );
         }
     }
+    shape_ok
 }
 
-fn generate(args: &LoaderArgs, function: ItemFn) -> TokenStream {
-    let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-    } = function;
-    let name = &sig.ident;
-    let ReturnType::Type(_, return_type) = &sig.output else {
+fn generate(args: &LoaderArgs, function: FnItem) -> TokenStream {
+    let ReturnType::Type(_, return_type) = &function.sig.output else {
         unreachable!("checked: a loader has a return type")
     };
+    let return_type = return_type.to_token_stream();
+    let companion = companion(args, &function, &return_type);
+    let name = &function.sig.ident;
+    let (inner, statements) = function.split_body();
     let body = match args.cache {
         Some(_) => {
-            let cache = format_ident!("__ML_TEST_LOADER_CACHE", span = Span::mixed_site());
+            let cache = syn::Ident::new("__ML_TEST_LOADER_CACHE", Span::mixed_site());
             quote! {
                 static #cache: ::ml_test::__private::LoaderCache = ::ml_test::__private::LoaderCache::new();
-                #cache.get_or_load(|| -> #return_type #block)
+                #cache.get_or_load(|| -> #return_type { #statements })
             }
         }
-        None => {
-            let statements = &block.stmts;
-            quote!(#(#statements)*)
-        }
+        None => statements,
     };
+    let FnItem {
+        attrs, vis, sig, ..
+    } = &function;
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #inner
+            ::ml_test::__private::model_loader_seam!(#name);
+            #body
+        }
+
+        #companion
+    }
+}
+
+/// The companion struct and its `LoaderItem` impl.
+fn companion(args: &LoaderArgs, function: &FnItem, return_type: &TokenStream) -> TokenStream {
+    let name = &function.sig.ident;
+    let vis = &function.vis;
     let random_fn = match &args.random {
         Some(path) => quote_spanned! {path.span()=>
             ::core::option::Option::Some(#path(rng))
@@ -123,20 +156,19 @@ fn generate(args: &LoaderArgs, function: ItemFn) -> TokenStream {
             impl ::ml_test::__private::HasRandomConstructor for #name {}
         }
     });
-    let return_check = quote_spanned! {return_type.span()=>
+    let span = return_type
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |token| token.span());
+    let return_check = quote_spanned! {span=>
         type Return = #return_type;
     };
-    let return_bound = quote_spanned! {return_type.span()=>
+    let return_bound = quote_spanned! {span=>
         #return_type: ::ml_test::__private::LoaderReturn
     };
     let line = quote_spanned!(name.span()=> ::core::line!());
     quote! {
-        #(#attrs)*
-        #vis #sig {
-            ::ml_test::__private::model_loader_seam!(#name);
-            #body
-        }
-
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
         #vis struct #name {}
@@ -177,13 +209,13 @@ mod tests {
     fn the_seam_comes_first_and_a_companion_struct_names_the_loader() {
         let output = expand(
             "random = Net::random".parse().unwrap(),
-            "pub fn load() -> Result<SharedModel<Vec<f32>, Vec<i64>>, E> { read(\"w.bin\") }"
+            "pub fn load() -> Result<SharedModel<Vec<f32>, Vec<i64>>, E> { #![allow(unused)] read(\"w.bin\") }"
                 .parse()
                 .unwrap(),
         )
         .to_string();
         assert!(
-            output.starts_with("pub fn load () -> Result < SharedModel < Vec < f32 > , Vec < i64 > > , E > { :: ml_test :: __private :: model_loader_seam ! (load) ; read (\"w.bin\") }"),
+            output.starts_with("pub fn load () -> Result < SharedModel < Vec < f32 > , Vec < i64 > > , E > { #! [allow (unused)] :: ml_test :: __private :: model_loader_seam ! (load) ; read (\"w.bin\") }"),
             "{output}"
         );
         assert!(output.contains("pub struct load { }"), "{output}");
@@ -205,5 +237,19 @@ mod tests {
             output.contains("__ML_TEST_LOADER_CACHE . get_or_load (|| -> R { build () })"),
             "{output}"
         );
+    }
+
+    #[test]
+    fn on_an_error_the_companion_is_still_emitted() {
+        let output = expand(
+            "cach".parse().unwrap(),
+            "fn load() -> R { build() }".parse().unwrap(),
+        )
+        .to_string();
+        assert_eq!(output.matches("compile_error").count(), 1, "{output}");
+        assert!(output.contains("struct load { }"), "{output}");
+        assert!(output.contains("type Return = R ;"), "{output}");
+        let no_return = expand(TokenStream::new(), "fn load() { }".parse().unwrap()).to_string();
+        assert!(no_return.contains("SharedModel < () , () >"), "{no_return}");
     }
 }

@@ -1,0 +1,534 @@
+//! `#[overfit_check(...)]`: the options of a convergence check group (a `Trainer`) or, with
+//! `capacity = ..`, of a fitting check group (a `Fitter`).
+
+use std::time::Duration;
+
+use proc_macro2::{Span, TokenStream};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit};
+
+use crate::diag::Errors;
+use crate::names::{DEFAULT_STEP_CHECKS, FIT_CHECKS, STEP_CHECKS, TIERS};
+use crate::options::{self, Decl, Grammar, Kind, did_you_mean};
+
+/// Default number of training steps of the shared run.
+pub(crate) const DEFAULT_STEPS: usize = 200;
+
+/// The most capacities a sweep may list: each is a full fit.
+const MAX_CAPACITIES: usize = 1000;
+
+const STEPS: Kind = Kind::Int {
+    min: 1,
+    max: u32::MAX as u128,
+    ty: "usize",
+    below_min: "trains no step, so there is nothing to check",
+};
+
+const fn at_least_zero() -> Kind {
+    Kind::Float {
+        rule: |x| x >= 0.0,
+        rule_text: "at least 0",
+    }
+}
+
+const DECLS: &[Decl] = &[
+    Decl::new("steps", STEPS, "steps = 200"),
+    Decl::new(
+        "target_loss",
+        Kind::Float {
+            rule: |x| x > 0.0,
+            rule_text: "greater than 0 (a loss of exactly 0 is rarely reached; use a small positive \
+                        target; a model trained in one call takes `capacity = ..` and `target_error = 0`)",
+        },
+        "target_loss = 0.05",
+    ),
+    Decl::new("tier", Kind::Expr, "tier = slow"),
+    Decl::new("seed", super::SEED, "seed = 42"),
+    Decl::new("timeout", Kind::Duration, "timeout = \"5m\""),
+    Decl::new("loss_at_init", Kind::List, "loss_at_init(classes = C)"),
+    Decl::new("frozen", Kind::Expr, "frozen = [\"embedding\"]"),
+    Decl::new("skip", Kind::Expr, "skip = [deterministic]"),
+    Decl::new(
+        "target_relative",
+        Kind::Float {
+            rule: |x| x > 0.0 && x < 1.0,
+            rule_text: "between 0 and 1, exclusive",
+        },
+        "target_relative = 0.1",
+    ),
+    Decl::new(
+        "window",
+        Kind::Float {
+            rule: |x| x > 0.0 && x <= 0.5,
+            rule_text: "in (0, 0.5]: a fraction of the steps",
+        },
+        "window = 0.1",
+    ),
+    Decl::new("min_decrease", at_least_zero(), "min_decrease = 0.01"),
+    Decl::new(
+        "min_param_change",
+        at_least_zero(),
+        "min_param_change = 1e-8",
+    ),
+    Decl::new(
+        "init_rtol",
+        Kind::Float {
+            rule: |x| x > 0.0,
+            rule_text: "greater than 0",
+        },
+        "init_rtol = 0.25",
+    ),
+    Decl::new("deterministic_steps", STEPS, "deterministic_steps = 3"),
+    Decl::new("capacity", Kind::Expr, "capacity = 1..=9"),
+    Decl::new(
+        "target_error",
+        Kind::Float {
+            rule: |x| x >= 0.0,
+            rule_text: "at least 0 (0 demands an exact fit)",
+        },
+        "target_error = 0",
+    ),
+    Decl::new(
+        "max_rise",
+        Kind::Float {
+            rule: |x| x >= 0.0,
+            rule_text: "at least 0 (0 demands an exact fit)",
+        },
+        "max_rise = 0",
+    ),
+];
+
+/// Options of models trained by steps (a `Trainer`) only.
+const STEP_OPTIONS: [&str; 10] = [
+    "steps",
+    "target_loss",
+    "loss_at_init",
+    "frozen",
+    "target_relative",
+    "window",
+    "min_decrease",
+    "min_param_change",
+    "init_rtol",
+    "deterministic_steps",
+];
+
+/// Options of models trained in one call (a `Fitter`) only.
+const FIT_OPTIONS: [&str; 3] = ["capacity", "target_error", "max_rise"];
+
+/// The thresholds passed to the runtime by name.
+pub(crate) const THRESHOLDS: [&str; 6] = [
+    "target_loss",
+    "target_relative",
+    "window",
+    "min_decrease",
+    "min_param_change",
+    "init_rtol",
+];
+
+const GRAMMAR: Grammar = Grammar {
+    attribute: "overfit_check",
+    noun: "check or option",
+    decls: DECLS,
+    words: &[],
+    word_kind: "",
+    accepted,
+    misplaced: Some(misplaced),
+};
+
+const CLASSES: Grammar = Grammar {
+    attribute: "loss_at_init",
+    noun: "loss_at_init option",
+    decls: &[Decl::new(
+        "classes",
+        Kind::Int {
+            min: 2,
+            max: u32::MAX as u128,
+            ty: "usize",
+            below_min: "says nothing about the initialisation: ln(1) = 0",
+        },
+        "classes = 3",
+    )],
+    words: &[],
+    word_kind: "",
+    accepted: || {
+        "write `loss_at_init(classes = C)` with the number of classes C (at least 2)".into()
+    },
+    misplaced: None,
+};
+
+fn accepted() -> String {
+    format!(
+        "accepted: `steps = N`, `target_loss = X`, `tier = <{}>`, `seed = N`, `timeout = \"..\"`, \
+         `loss_at_init(classes = C)`, `frozen = [\"name\", ..]`, `skip = [check, ..]`, and the thresholds \
+         `target_relative`, `window`, `min_decrease`, `min_param_change`, `init_rtol`, `deterministic_steps`; \
+         for a model trained in one call: `capacity = 1..=9` (or `[1, 2, 4]`), `target_error = X`, `max_rise = X`",
+        TIERS.join("|")
+    )
+}
+
+/// A check written where an option goes.
+fn misplaced(key: &str) -> Option<String> {
+    (STEP_CHECKS[..DEFAULT_STEP_CHECKS].contains(&key) || FIT_CHECKS.contains(&key))
+        .then(|| format!("`{key}` is generated by default; to leave it out write `skip = [{key}]`"))
+}
+
+/// What `#[overfit_check(...)]` asked for; `None` means the documented default.
+#[derive(Default)]
+pub(crate) struct OverfitArgs {
+    pub(crate) steps: Option<usize>,
+    pub(crate) tier: Option<(&'static str, Span)>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) timeout: Option<(String, Duration)>,
+    pub(crate) classes: Option<usize>,
+    pub(crate) frozen: Vec<String>,
+    /// The check names to leave out.
+    pub(crate) skip: Vec<(String, Span)>,
+    /// `capacity = ..`: a one-shot model's sweep, and where it is written.
+    pub(crate) capacity: Option<(Vec<usize>, Span)>,
+    /// Whether `capacity` is written, even if its sweep is malformed (reported on its own).
+    pub(crate) one_shot: bool,
+    pub(crate) target_error: Option<f64>,
+    pub(crate) max_rise: Option<f64>,
+    /// The thresholds given, by name (see [`THRESHOLDS`]).
+    pub(crate) numbers: Vec<(&'static str, f64)>,
+    pub(crate) deterministic_steps: Option<usize>,
+}
+
+impl OverfitArgs {
+    /// The checks the group generates, in order.
+    pub(crate) fn checks(&self) -> Vec<&'static str> {
+        let listed: &[&'static str] = if self.one_shot {
+            &FIT_CHECKS
+        } else {
+            &STEP_CHECKS[..DEFAULT_STEP_CHECKS]
+        };
+        let mut checks: Vec<&'static str> = listed
+            .iter()
+            .copied()
+            .filter(|check| !self.skip.iter().any(|(skip, _)| skip == check))
+            .collect();
+        if !self.one_shot {
+            let optional = &STEP_CHECKS[DEFAULT_STEP_CHECKS..];
+            if self.classes.is_some() {
+                checks.push(optional[0]);
+            }
+            if !self.frozen.is_empty() {
+                checks.push(optional[1]);
+            }
+        }
+        checks
+    }
+
+    pub(crate) fn number(&self, name: &str) -> Option<f64> {
+        self.numbers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    }
+}
+
+pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
+    let options = options::parse(&GRAMMAR, args, errors);
+    let usize_of = |key| options.int(key).and_then(|n| usize::try_from(n).ok());
+    let mut parsed = OverfitArgs {
+        steps: usize_of("steps"),
+        deterministic_steps: usize_of("deterministic_steps"),
+        seed: options.int("seed").and_then(|n| u64::try_from(n).ok()),
+        timeout: options.duration("timeout"),
+        one_shot: options.span("capacity").is_some(),
+        target_error: options.float("target_error"),
+        max_rise: options.float("max_rise"),
+        numbers: THRESHOLDS
+            .into_iter()
+            .filter_map(|key| Some((key, options.float(key)?)))
+            .collect(),
+        ..OverfitArgs::default()
+    };
+    if let Some(tier) = options.expr("tier") {
+        parsed.tier = parse_tier(tier, errors);
+    }
+    if let Some(list) = options.list("loss_at_init") {
+        let classes = options::parse(&CLASSES, list.tokens.clone(), errors);
+        match classes.int("classes") {
+            Some(n) => parsed.classes = usize::try_from(n).ok(),
+            None if list.tokens.is_empty() => errors.spanned(
+                list,
+                "write `loss_at_init(classes = C)` with the number of classes C (at least 2)",
+            ),
+            None => {}
+        }
+    }
+    if let Some(frozen) = options.expr("frozen") {
+        parsed.frozen = strings(frozen, errors);
+    }
+    if let Some(skip) = options.expr("skip") {
+        parsed.skip = check_names(skip, errors);
+    }
+    if let Some(capacity) = options.expr("capacity") {
+        parsed.capacity = capacities(capacity, errors);
+    }
+    check_mode(&parsed, &options, errors);
+    parsed
+}
+
+/// Options of the other kind of model, skip names of the other mode, and check lists that leave
+/// nothing to test. Run once every argument is read, since `capacity` may come last.
+fn check_mode(parsed: &OverfitArgs, options: &options::Options, errors: &mut Errors) {
+    let one_shot = parsed.one_shot;
+    for given in &options.given {
+        let key = given.key;
+        if one_shot && STEP_OPTIONS.contains(&key) {
+            errors.at(
+                given.span,
+                format_args!(
+                    "`{key}` is for models trained by optimisation steps (a `Trainer`), but \
+                     `capacity = ..` makes this a model trained in one call (a `Fitter`), which has \
+                     no steps or loss; with `capacity` the options are `target_error`, `max_rise`, \
+                     `tier`, `seed`, `timeout` and `skip = [{}]`",
+                    FIT_CHECKS.join(", ")
+                ),
+            );
+        }
+        if !one_shot && FIT_OPTIONS.contains(&key) {
+            errors.at(
+                given.span,
+                format_args!(
+                    "`{key}` is for models trained in one call (a `Fitter`): add the capacity sweep, \
+                     e.g. `capacity = 1..=9`; a model trained by steps (a `Trainer`) sets \
+                     `target_loss` instead"
+                ),
+            );
+        }
+    }
+    let (checks, kind): (&[&str], &str) = if one_shot {
+        (&FIT_CHECKS, "a model trained in one call (`capacity = ..`)")
+    } else {
+        (
+            &STEP_CHECKS[..DEFAULT_STEP_CHECKS],
+            "a model trained by steps",
+        )
+    };
+    for (name, span) in &parsed.skip {
+        if !checks.contains(&name.as_str()) {
+            let hint = did_you_mean(name, checks.iter().copied())
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            errors.at(
+                *span,
+                format_args!(
+                    "unknown check `{name}`; {hint}the checks of {kind} are {}",
+                    checks.join(", ")
+                ),
+            );
+        }
+    }
+    if let Some(span) = options.expr("skip").map(Spanned::span)
+        && parsed.checks().is_empty()
+    {
+        errors.at(
+            span,
+            "`skip` leaves no check, so the group would generate no test and check nothing; \
+             keep at least one check, or remove the attribute",
+        );
+    }
+    if let Some((capacities, span)) = &parsed.capacity
+        && capacities.len() < 2
+        && !parsed.skip.iter().any(|(s, _)| s == "monotone_in_capacity")
+    {
+        errors.at(
+            *span,
+            "`monotone_in_capacity` compares the error across capacities, so the sweep needs at \
+             least two; give more, or write `skip = [monotone_in_capacity]`",
+        );
+    }
+}
+
+/// One capacity: a `usize` literal without a suffix or with `usize`.
+fn capacity(expr: &Expr, errors: &mut Errors) -> Option<usize> {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Int(int), ..
+    }) = expr
+    {
+        if !matches!(int.suffix(), "" | "usize") {
+            errors.spanned(
+                int,
+                format_args!(
+                    "a capacity is a `usize`; remove the `{}` suffix",
+                    int.suffix()
+                ),
+            );
+            return None;
+        }
+        if let Ok(n) = int.base10_parse::<u32>() {
+            return usize::try_from(n).ok();
+        }
+        errors.spanned(int, format_args!("a capacity is at most {}", u32::MAX));
+        return None;
+    }
+    errors.spanned(expr, "expected a non-negative integer literal");
+    None
+}
+
+/// `capacity = 1..=9`, `1..10` or `[1, 2, 4, 8]`: non-negative integers, strictly increasing.
+fn capacities(value: &Expr, errors: &mut Errors) -> Option<(Vec<usize>, Span)> {
+    let listed: Vec<usize> = match value {
+        Expr::Range(range) => {
+            let (Some(start), Some(end)) = (&range.start, &range.end) else {
+                errors.spanned(
+                    value,
+                    "`capacity` takes a closed range of integers, e.g. `capacity = 1..=9`",
+                );
+                return None;
+            };
+            let (start, end) = (capacity(start, errors)?, capacity(end, errors)?);
+            let inclusive = matches!(range.limits, syn::RangeLimits::Closed(_));
+            let end = if inclusive {
+                end.checked_add(1)
+            } else {
+                Some(end)
+            };
+            let Some(end) = end.filter(|end| *end > start) else {
+                errors.spanned(value, "the capacity range is empty");
+                return None;
+            };
+            if end - start > MAX_CAPACITIES {
+                errors.spanned(
+                    value,
+                    format_args!(
+                        "a sweep of {count} capacities fits the model {count} times; list at most \
+                         {MAX_CAPACITIES}, e.g. `[1, 2, 4, 8, 16]`",
+                        count = end - start
+                    ),
+                );
+                return None;
+            }
+            (start..end).collect()
+        }
+        Expr::Array(array) if !array.elems.is_empty() => {
+            if array.elems.len() > MAX_CAPACITIES {
+                errors.spanned(
+                    value,
+                    format_args!("list at most {MAX_CAPACITIES} capacities"),
+                );
+                return None;
+            }
+            let mut listed = Vec::new();
+            for elem in &array.elems {
+                let n = capacity(elem, errors)?;
+                if listed.last().is_some_and(|last| *last >= n) {
+                    errors.spanned(
+                        elem,
+                        "capacities must increase: list them from least to most capacity",
+                    );
+                    return None;
+                }
+                listed.push(n);
+            }
+            listed
+        }
+        _ => {
+            errors.spanned(
+                value,
+                "`capacity` takes the sweep of capacities to fit: a range such as `1..=9` or a \
+                 list such as `[1, 2, 4, 8]` (larger = more capacity: a deeper tree, fewer neighbours)",
+            );
+            return None;
+        }
+    };
+    Some((listed, value.span()))
+}
+
+/// `tier = slow`.
+pub(crate) fn parse_tier(value: &Expr, errors: &mut Errors) -> Option<(&'static str, Span)> {
+    if let Expr::Path(path) = value
+        && let Some(ident) = path.path.get_ident()
+    {
+        let name = ident.to_string();
+        if let Some(tier) = TIERS.iter().find(|tier| **tier == name) {
+            return Some((tier, ident.span()));
+        }
+        let hint = did_you_mean(&name, TIERS)
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
+        errors.spanned(
+            ident,
+            format_args!(
+                "unknown tier `{name}`{hint}; the tiers are {}",
+                TIERS.join(", ")
+            ),
+        );
+        return None;
+    }
+    errors.spanned(
+        value,
+        format_args!("`tier` takes a tier name: {}", TIERS.join(", ")),
+    );
+    None
+}
+
+/// `frozen = ["name", ..]`: parameter names, at least one.
+fn strings(value: &Expr, errors: &mut Errors) -> Vec<String> {
+    match value {
+        Expr::Array(array) if !array.elems.is_empty() => array
+            .elems
+            .iter()
+            .filter_map(|elem| match elem {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) if s.suffix().is_empty() => Some(s.value()),
+                other => {
+                    errors.spanned(other, "expected a parameter name in quotes");
+                    None
+                }
+            })
+            .collect(),
+        Expr::Array(array) => {
+            errors.spanned(
+                array,
+                "`frozen = []` names no parameter, so the check could never fail; list the \
+                 parameters that must not move, or remove the option",
+            );
+            Vec::new()
+        }
+        other => {
+            errors.spanned(
+                other,
+                "`frozen` takes a list of parameter names, e.g. `frozen = [\"embedding\"]`",
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn check_names(value: &Expr, errors: &mut Errors) -> Vec<(String, Span)> {
+    let Expr::Array(array) = value else {
+        errors.spanned(
+            value,
+            "`skip` takes a list of checks, e.g. `skip = [deterministic]`",
+        );
+        return Vec::new();
+    };
+    let mut names: Vec<(String, Span)> = Vec::new();
+    for elem in &array.elems {
+        if let Expr::Path(path) = elem
+            && let Some(ident) = path.path.get_ident()
+        {
+            let name = ident.to_string();
+            if names.iter().any(|(given, _)| *given == name) {
+                errors.spanned(elem, format_args!("`{name}` is listed twice"));
+                continue;
+            }
+            names.push((name, elem.span()));
+        } else {
+            errors.spanned(
+                elem,
+                format_args!(
+                    "expected a check name: {} (or, with `capacity`, {})",
+                    STEP_CHECKS[..DEFAULT_STEP_CHECKS].join(", "),
+                    FIT_CHECKS.join(", ")
+                ),
+            );
+        }
+    }
+    names
+}

@@ -1,0 +1,581 @@
+//! Rendering a validated [`Spec`]: one libtest test with its registry entry, or an
+//! `#[overfit_check]` group with one such test per check.
+//!
+//! The common test (synchronous, returning `()`, no timeout or seed sweep) is rendered inline:
+//! the body stays the fn's body, after a guard that runs the test in its context. That adds one
+//! static and one call to what `#[test]` compiles, which keeps the build of a large suite close
+//! to plain `#[test]`'s (see BENCHMARKS.md). The other forms need the body as a fn of its own.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, ReturnType, Type};
+
+use crate::args::mock::{Behaviour, MockArgs, Number, NumericLiteral, RandomArgs, ReturnValue};
+use crate::args::overfit::{DEFAULT_STEPS, OverfitArgs};
+use crate::args::test::TestArgs;
+use crate::item::FnItem;
+use crate::names::{FIT_CHECKS, STEP_CHECKS};
+use crate::spec::{Spec, track_tiers_var};
+use crate::tiers::{TierSelection, tier_tokens};
+
+pub(crate) fn render(mut spec: Spec, selection: &TierSelection) -> TokenStream {
+    match spec.overfit.take() {
+        Some(overfit) => render_group(&overfit, spec, selection),
+        None => render_test(spec, selection, "Test"),
+    }
+}
+
+/// Whether the fn already carries a test attribute (`#[test]`, `#[tokio::test]`,
+/// `#[::core::prelude::v1::test]`, ...): then ml-test adds none.
+pub(crate) fn has_test_attribute(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "test")
+    })
+}
+
+fn has_attribute(attrs: &[Attribute], name: &str) -> bool {
+    attrs.iter().any(|attr| attr.path().is_ident(name))
+}
+
+/// Whether the fn returns `()`.
+fn returns_unit(output: &ReturnType) -> bool {
+    match output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()),
+    }
+}
+
+fn hidden(name: &str) -> syn::Ident {
+    syn::Ident::new(name, Span::mixed_site())
+}
+
+/// The test fn and its registry entry. `kind` names the `TestKind` variant to register.
+fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream {
+    let tier = spec.test.tier.map_or("unit", |(tier, _)| tier);
+    let ignore_reason = selection.ignore_reason(tier);
+    let Spec {
+        function,
+        test,
+        mocks,
+        random,
+        cases,
+        ..
+    } = spec;
+    let FnItem {
+        attrs,
+        vis,
+        mut sig,
+        body,
+    } = function;
+    let test_attr =
+        (!has_test_attribute(&attrs) && !cases).then(|| quote!(#[::core::prelude::v1::test]));
+    let ignore_attr = ignore_reason
+        .as_ref()
+        .filter(|_| !has_attribute(&attrs, "ignore"))
+        .map(|reason| quote!(#[ignore = #reason]));
+    let expects_panic = has_attribute(&attrs, "should_panic");
+    let entry = entry_tokens(
+        &test,
+        &sig.ident,
+        ignore_reason.as_deref(),
+        kind,
+        expects_panic,
+    );
+    let entry_ident = hidden("__ML_TEST_ENTRY");
+    let overrides = install_tokens(&mocks, random.as_ref());
+    let checks = loader_checks(&mocks, random.as_ref());
+
+    let inline = sig.asyncness.is_none()
+        && returns_unit(&sig.output)
+        && test.timeout.is_none()
+        && test.seeds.is_none();
+    let fn_body = if inline {
+        let (inner, rest) = split(&body);
+        // Mock handles become bindings: the test itself takes no parameters (unless a case
+        // generator supplies them).
+        let handles = if cases {
+            TokenStream::new()
+        } else {
+            bind_handles(std::mem::take(&mut sig.inputs))
+        };
+        quote! {
+            #inner
+            static #entry_ident: ::ml_test::__private::TestEntry = #entry;
+            let __ml_test_run = ::ml_test::__private::start(&#entry_ident);
+            #overrides
+            #handles
+            #rest
+        }
+    } else {
+        body_as_fn(&test, &mut sig, &body, &overrides, &entry_ident, &entry)
+    };
+
+    let tracking = track_tiers_var(false);
+    quote! {
+        #(#attrs)*
+        #test_attr
+        #ignore_attr
+        #vis #sig {
+            #fn_body
+        }
+
+        const _: () = {
+            #tracking
+            #checks
+            ::ml_test::__private::inventory::submit! { #entry }
+        };
+    }
+}
+
+/// The body's inner attributes and its statements.
+fn split(body: &proc_macro2::Group) -> (TokenStream, TokenStream) {
+    let function = FnItem {
+        attrs: Vec::new(),
+        vis: syn::Visibility::Inherited,
+        sig: syn::parse_quote!(fn f()),
+        body: body.clone(),
+    };
+    function.split_body()
+}
+
+/// `let <pattern>: Mock = scope.handle(i);` per mock handle parameter.
+fn bind_handles(inputs: syn::punctuated::Punctuated<FnArg, syn::Token![,]>) -> TokenStream {
+    let scope = hidden("__ml_test_scope");
+    inputs
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, input)| match input {
+            FnArg::Typed(typed) => {
+                let (pat, ty) = (&typed.pat, &typed.ty);
+                Some(quote!(let #pat: #ty = #scope.handle(#i);))
+            }
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// The forms that need the body as a fn: async tests, returned results, timeouts and seed
+/// sweeps. The user's body becomes a nested fn with the same return type, so `return` and `?`
+/// keep their meaning; mock handles become its parameters.
+fn body_as_fn(
+    test: &TestArgs,
+    sig: &mut syn::Signature,
+    body: &proc_macro2::Group,
+    overrides: &TokenStream,
+    entry_ident: &syn::Ident,
+    entry: &TokenStream,
+) -> TokenStream {
+    let body_ident = hidden("__ml_test_body");
+    let output = sig.output.to_token_stream();
+    let is_async = sig.asyncness.is_some();
+    let handles = std::mem::take(&mut sig.inputs);
+    let inner = quote!(fn #body_ident(#handles) #output #body);
+    let inner = if is_async {
+        quote!(async #inner)
+    } else {
+        inner
+    };
+    let body_call = if overrides.is_empty() {
+        quote!(#body_ident)
+    } else {
+        let scope = hidden("__ml_test_scope");
+        let arguments = (0..handles.len()).map(|i| quote!(#scope.handle(#i)));
+        let returned = hidden("__ml_test_returned");
+        if is_async {
+            quote!(async {
+                #overrides
+                let #returned = #body_ident(#(#arguments),*).await;
+                #scope.finish(#returned)
+            })
+        } else {
+            quote!(|| {
+                #overrides
+                let #returned = #body_ident(#(#arguments),*);
+                #scope.finish(#returned)
+            })
+        }
+    };
+    let call = if is_async {
+        let future = if overrides.is_empty() {
+            quote!(#body_ident())
+        } else {
+            body_call
+        };
+        if test.seeds.is_some() {
+            // Each run of the sweep needs a fresh future: a closure makes them. The sweep
+            // reports its failures itself, so the test returns `()`.
+            sig.output = ReturnType::Default;
+            quote!(::ml_test::__private::run_async_seeds(&#entry_ident, || #future).await)
+        } else {
+            quote!(::ml_test::__private::run_async(&#entry_ident, #future).await)
+        }
+    } else if test.seeds.is_some() || test.timeout.is_some() {
+        // A sweep, or a body on a worker thread (a timeout, which sweeps there if asked),
+        // reports its failures itself, so the test returns `()`.
+        sig.output = ReturnType::Default;
+        if test.timeout.is_some() {
+            quote!(::ml_test::__private::run_with_timeout(&#entry_ident, #body_call))
+        } else {
+            quote!(::ml_test::__private::run_seeds(&#entry_ident, #body_call))
+        }
+    } else {
+        quote!(::ml_test::__private::run(&#entry_ident, #body_call))
+    };
+    quote! {
+        static #entry_ident: ::ml_test::__private::TestEntry = #entry;
+        #inner
+        #call
+    }
+}
+
+/// The `TestEntry` literal, written once per place it is needed (the fn's static and the
+/// registry submission). The seed is only the attribute's: the runtime derives the others.
+fn entry_tokens(
+    test: &TestArgs,
+    name: &syn::Ident,
+    ignore_reason: Option<&str>,
+    kind: &str,
+    expects_panic: bool,
+) -> TokenStream {
+    let kind = syn::Ident::new(kind, Span::call_site());
+    let path = format!("::{name}");
+    let tier = tier_tokens(test.tier.map_or("unit", |(tier, _)| tier));
+    let seed = option(test.seed.map(|seed| quote!(#seed)));
+    let timeout = option(test.timeout.as_ref().map(|(written, duration)| {
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        quote!((#written, ::ml_test::__private::Duration::from_nanos(#nanos)))
+    }));
+    let ignored = option(ignore_reason.map(|reason| quote!(#reason)));
+    let seeds = option(test.seeds.map(|seeds| quote!(#seeds)));
+    let exclusive = test.exclusive;
+    // `line!()` spanned at the fn name reports the line of the fn, not of the attribute.
+    let line = quote_spanned!(name.span()=> ::core::line!());
+    quote! {
+        ::ml_test::__private::TestEntry {
+            path: ::core::concat!(::core::module_path!(), #path),
+            tier: #tier,
+            seed: #seed,
+            timeout: #timeout,
+            seeds: #seeds,
+            exclusive: #exclusive,
+            ignored: #ignored,
+            file: ::core::file!(),
+            line: #line,
+            expects_panic: #expects_panic,
+            kind: ::ml_test::__private::TestKind::#kind,
+        }
+    }
+}
+
+fn option(value: Option<TokenStream>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The statement that installs the test's overrides as `__ml_test_scope`; none without any.
+fn install_tokens(mocks: &[MockArgs], random: Option<&RandomArgs>) -> TokenStream {
+    if mocks.is_empty() && random.is_none() {
+        return TokenStream::new();
+    }
+    let scope = hidden("__ml_test_scope");
+    let specs = mocks
+        .iter()
+        .enumerate()
+        .map(|(i, mock)| spec_tokens(i + 1, mock));
+    let random = option(random.map(|random| {
+        let seed = option(random.seed.map(|seed| quote!(#seed)));
+        let loader = random
+            .loader
+            .as_ref()
+            .map(|path| quote_spanned!(path.span()=> .loader::<#path>()));
+        quote!(::ml_test::__private::RandomWeights::new(#seed) #loader)
+    }));
+    quote! {
+        let #scope = ::ml_test::__private::MockScope::install(
+            ::std::vec![#(#specs),*],
+            #random,
+        );
+    }
+}
+
+/// Compile-time checks of the loaders the attributes name. They sit beside the test fn, not in
+/// it, so they run in every build (the test fn exists only under `cfg(test)`).
+fn loader_checks(mocks: &[MockArgs], random: Option<&RandomArgs>) -> TokenStream {
+    let mocked = mocks
+        .iter()
+        .filter_map(|mock| mock.loader.as_ref())
+        .map(|path| {
+            quote_spanned!(path.span()=>
+                const _: () = ::ml_test::__private::assert_is_loader::<#path>();
+            )
+        });
+    let random = random
+        .and_then(|random| random.loader.as_ref())
+        .map(|path| {
+            quote_spanned!(path.span()=>
+                const _: () = ::ml_test::__private::assert_has_random::<#path>();
+            )
+        });
+    quote!(#(#mocked)* #random)
+}
+
+fn spec_tokens(position: usize, mock: &MockArgs) -> TokenStream {
+    let text = &mock.text;
+    let mut spec = quote!(::ml_test::__private::MockSpec::new(#position, #text));
+    if let Some(path) = &mock.loader {
+        spec.extend(quote_spanned!(path.span()=> .loader::<#path>()));
+    }
+    match &mock.behaviour {
+        Some(Behaviour::Returns(value)) => {
+            let value = value_tokens(
+                value,
+                mock.loader.as_ref(),
+                "returns_literal",
+                "returns_value",
+            );
+            spec.extend(quote!(.#value));
+        }
+        Some(Behaviour::ReturnsSeq(values)) => {
+            let values = values
+                .iter()
+                .map(|value| value_tokens(value, mock.loader.as_ref(), "literal", "value"));
+            spec.extend(
+                quote!(.returns_seq(::std::vec![#(::ml_test::__private::SeqValue::#values),*])),
+            );
+        }
+        Some(Behaviour::ReturnsFn(closure)) => match &mock.loader {
+            Some(path) => spec.extend(quote!(.returns_fn_of::<#path>(#closure))),
+            None => spec.extend(quote!(.returns_fn(#closure))),
+        },
+        Some(Behaviour::Fails(error)) => spec.extend(quote!(.fails(#error))),
+        None => {}
+    }
+    if let Some((written, duration)) = &mock.latency {
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        spec.extend(quote!(.latency(#written, ::ml_test::__private::Duration::from_nanos(#nanos))));
+    }
+    if let Some(calls) = mock.expect_calls {
+        let calls = usize::try_from(calls).unwrap_or(usize::MAX);
+        spec.extend(quote!(.expect_calls(#calls)));
+    }
+    if mock.global {
+        spec.extend(quote!(.global()));
+    }
+    spec
+}
+
+/// `literal(..)` or `value(..)`, the method names given. With the loader known, an expression
+/// is typed as its output (so `array![99]` infers the element type); without, it keeps its own
+/// type and, when numeric, converts at run time.
+fn value_tokens(
+    value: &ReturnValue,
+    loader: Option<&syn::Path>,
+    literal_method: &str,
+    value_method: &str,
+) -> TokenStream {
+    match value {
+        ReturnValue::Literal(literal) => {
+            let method = syn::Ident::new(literal_method, Span::call_site());
+            let literal = literal_tokens(literal);
+            quote!(#method(#literal))
+        }
+        ReturnValue::Expr(expr) => {
+            let method = syn::Ident::new(value_method, Span::call_site());
+            let text = expr.to_token_stream().to_string();
+            match loader {
+                Some(path) => {
+                    let typed = quote_spanned!(expr.span()=>
+                        { let value: ::ml_test::__private::OutputOf<#path> = #expr; value }
+                    );
+                    quote!(#method(#text, ::ml_test::__private::Probed::exact(#typed)))
+                }
+                None => quote!(#method(#text, ::ml_test::__private::probe_value!(#expr))),
+            }
+        }
+    }
+}
+
+fn literal_tokens(literal: &NumericLiteral) -> TokenStream {
+    let text = &literal.text;
+    let shape = &literal.shape;
+    // Parsing rejected non-finite numbers, so each prints as a literal.
+    let scalars = literal.numbers.iter().map(|number| match number {
+        Number::Int(int) => quote!(::ml_test::__private::Scalar::Int(#int)),
+        Number::Float(float) => quote!(::ml_test::__private::Scalar::Float(#float)),
+    });
+    quote! {
+        ::ml_test::__private::Literal::new(#text, &[#(#shape),*], &[#(#scalars),*])
+    }
+}
+
+/// An `#[overfit_check]` group: the builder fn as written, a module of the same name with one
+/// test per check, and a compile-time check that the fn builds a `Trainer` (or a `Fitter`).
+fn render_group(args: &OverfitArgs, spec: Spec, selection: &TierSelection) -> TokenStream {
+    let function = &spec.function;
+    let name = function.sig.ident.clone();
+    let vis = function.vis.to_token_stream();
+    let steps = args.steps.unwrap_or(DEFAULT_STEPS);
+    let group = hidden("__ML_TEST_GROUP");
+    let one_shot = args.one_shot;
+    let (check_type, names): (TokenStream, &[&str]) = if one_shot {
+        (quote!(::ml_test::__private::FitCheck), &FIT_CHECKS)
+    } else {
+        (quote!(::ml_test::__private::Check), &STEP_CHECKS)
+    };
+
+    // The group's tier, seed and timeout: its own options, else those of an `#[ml_test]` beside.
+    let tier = args
+        .tier
+        .or(spec.test.tier)
+        .map_or("slow", |(tier, _)| tier);
+    let test_args = TestArgs {
+        tier: Some((tier, Span::call_site())),
+        seed: args.seed.or(spec.test.seed),
+        timeout: args.timeout.clone().or(spec.test.timeout.clone()),
+        ..TestArgs::default()
+    };
+    let tests = args.checks().into_iter().map(|check| {
+        let index = names.iter().position(|known| *known == check).unwrap_or(0);
+        let check_ident = syn::Ident::new(check, name.span());
+        let doc = format!("Check `{check}` of [`{name}`](super::{name}).");
+        let test: FnItem = syn::parse_quote! {
+            #[doc = #doc]
+            fn #check_ident() {
+                #group.check(#check_type::ALL[#index], super::#name)
+            }
+        };
+        let check_spec = Spec::plain(
+            test,
+            TestArgs {
+                tier: test_args.tier,
+                seed: test_args.seed,
+                timeout: test_args.timeout.clone(),
+                ..TestArgs::default()
+            },
+        );
+        render_test(check_spec, selection, "ConvergenceCheck")
+    });
+
+    let seed = option(test_args.seed.map(|seed| quote!(#seed)));
+    let tier_value = tier_tokens(tier);
+    let entry = quote! {
+        ::ml_test::__private::TestEntry {
+            path: ::core::module_path!(),
+            tier: #tier_value,
+            seed: #seed,
+            timeout: ::core::option::Option::None,
+            seeds: ::core::option::Option::None,
+            exclusive: false,
+            ignored: ::core::option::Option::None,
+            file: ::core::file!(),
+            line: ::core::line!(),
+            expects_panic: false,
+            kind: ::ml_test::__private::TestKind::CheckGroup,
+        }
+    };
+    let (group_type, group_value) = if let Some((capacities, _)) = &args.capacity {
+        let thresholds = fit_thresholds(args);
+        (
+            quote!(::ml_test::__private::FitGroup),
+            quote!(::ml_test::__private::FitGroup::new(#entry, &[#(#capacities),*], #thresholds)),
+        )
+    } else {
+        let thresholds = thresholds(args);
+        let classes = option(args.classes.map(|c| quote!(#c)));
+        let frozen = &args.frozen;
+        (
+            quote!(::ml_test::__private::CheckGroup),
+            quote! {
+                ::ml_test::__private::CheckGroup::new(#entry, #steps, #thresholds, #classes, &[#(#frozen),*])
+            },
+        )
+    };
+    // The compiler's "is not a Trainer" error lands on the return type.
+    let output_span = match &function.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => name.span(),
+    };
+    let assert_builds = if one_shot {
+        quote!(assert_builds_fitter)
+    } else {
+        quote!(assert_builds_trainer)
+    };
+    let trainer_check = quote_spanned! {output_span=>
+        const _: () = {
+            fn __ml_test_builds_the_model() {
+                ::ml_test::__private::#assert_builds(&(#name as fn() -> _));
+            }
+        };
+    };
+    let module_doc = if one_shot {
+        format!("Fitting checks of [`{name}`], generated by `#[overfit_check(capacity = ..)]`.")
+    } else {
+        format!("Convergence checks of [`{name}`], generated by `#[overfit_check]`.")
+    };
+
+    quote! {
+        #[cfg_attr(not(test), allow(dead_code))]
+        #function
+
+        #trainer_check
+
+        #[doc = #module_doc]
+        #vis mod #name {
+            static #group: #group_type = #group_value;
+
+            #(#tests)*
+        }
+    }
+}
+
+/// A `FitThresholds` literal: the options given, the runtime's defaults for the rest.
+fn fit_thresholds(args: &OverfitArgs) -> TokenStream {
+    let mut fields = Vec::new();
+    if let Some(target) = args.target_error {
+        fields.push(quote!(target_error: #target));
+    }
+    if let Some(rise) = args.max_rise {
+        fields.push(quote!(max_rise: #rise));
+    }
+    quote! {
+        ::ml_test::__private::FitThresholds {
+            #(#fields,)*
+            ..::ml_test::__private::FitThresholds::DEFAULT
+        }
+    }
+}
+
+/// A `Thresholds` literal: the options given, the runtime's defaults for the rest.
+fn thresholds(args: &OverfitArgs) -> TokenStream {
+    let mut fields = Vec::new();
+    if let Some(target) = args.number("target_loss") {
+        fields.push(quote!(target_loss: ::core::option::Option::Some(#target)));
+    }
+    for (option, field) in [
+        ("target_relative", "target_relative"),
+        ("window", "window_fraction"),
+        ("min_decrease", "min_decrease"),
+        ("min_param_change", "min_param_change"),
+        ("init_rtol", "init_rtol"),
+    ] {
+        if let Some(value) = args.number(option) {
+            let field = format_ident!("{field}");
+            fields.push(quote!(#field: #value));
+        }
+    }
+    if let Some(steps) = args.deterministic_steps {
+        fields.push(quote!(deterministic_steps: #steps));
+    }
+    quote! {
+        ::ml_test::__private::Thresholds {
+            #(#fields,)*
+            ..::ml_test::__private::Thresholds::DEFAULT
+        }
+    }
+}
