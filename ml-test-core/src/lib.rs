@@ -56,6 +56,7 @@ pub mod __private {
     };
     pub use crate::model::SharedModel;
     pub use crate::numeric::{Literal, Numbers, Scalar};
+    pub use crate::registry::registered;
     pub use crate::runner::{
         InlineRun, run, run_async, run_async_seeds, run_seeds, run_with_timeout, start,
     };

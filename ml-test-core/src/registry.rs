@@ -51,6 +51,62 @@ pub struct TestEntry {
     pub kind: TestKind,
 }
 
+/// Constructors for generated code: an entry with the defaults, then one call per option the
+/// attributes set. Short to write, so each test's expansion stays small.
+#[doc(hidden)]
+impl TestEntry {
+    pub const fn new(path: &'static str, tier: Tier, file: &'static str, line: u32) -> TestEntry {
+        TestEntry {
+            path,
+            tier,
+            seed: None,
+            timeout: None,
+            seeds: None,
+            exclusive: false,
+            ignored: None,
+            file,
+            line,
+            expects_panic: false,
+            kind: TestKind::Test,
+        }
+    }
+
+    pub const fn with_seed(mut self, seed: u64) -> TestEntry {
+        self.seed = Some(seed);
+        self
+    }
+
+    pub const fn with_timeout(mut self, written: &'static str, nanos: u64) -> TestEntry {
+        self.timeout = Some((written, Duration::from_nanos(nanos)));
+        self
+    }
+
+    pub const fn with_seeds(mut self, seeds: u32) -> TestEntry {
+        self.seeds = Some(seeds);
+        self
+    }
+
+    pub const fn exclusive(mut self) -> TestEntry {
+        self.exclusive = true;
+        self
+    }
+
+    pub const fn ignored(mut self, reason: &'static str) -> TestEntry {
+        self.ignored = Some(reason);
+        self
+    }
+
+    pub const fn expects_panic(mut self) -> TestEntry {
+        self.expects_panic = true;
+        self
+    }
+
+    pub const fn of_kind(mut self, kind: TestKind) -> TestEntry {
+        self.kind = kind;
+        self
+    }
+}
+
 impl TestEntry {
     /// The test's libtest name, as `cargo test -- --list` prints it and `--exact` accepts it:
     /// the module path without the crate name, then the fn name.
@@ -95,6 +151,31 @@ pub fn registry() -> Vec<&'static TestEntry> {
     let mut tests: Vec<&'static TestEntry> = inventory::iter::<TestEntry>.into_iter().collect();
     tests.sort_by_key(|t| t.name());
     tests
+}
+
+/// The registered entry of the test at `path` (`module_path!()` and the fn name): generated
+/// tests find their entry here rather than keep a second copy of it in the fn.
+///
+/// # Panics
+/// If no test is registered at `path`: the registration did not run (`inventory` supports the
+/// platforms Rust's test harness runs on natively; not, for example, wasm32 without a host).
+#[doc(hidden)]
+pub fn registered(path: &str) -> &'static TestEntry {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static BY_PATH: OnceLock<HashMap<&'static str, &'static TestEntry>> = OnceLock::new();
+    let by_path = BY_PATH.get_or_init(|| {
+        inventory::iter::<TestEntry>
+            .into_iter()
+            .map(|entry| (entry.path, entry))
+            .collect()
+    });
+    by_path.get(path).copied().unwrap_or_else(|| {
+        panic!(
+            "ml-test found no registered test at `{path}`: the registration of tests (by \
+             `inventory`, before `main`) did not run on this platform"
+        )
+    })
 }
 
 /// The registered tests grouped by tier (cheapest tier first, names sorted within a tier).

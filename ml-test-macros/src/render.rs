@@ -85,7 +85,15 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
         kind,
         expects_panic,
     );
-    let entry_ident = hidden("__ML_TEST_ENTRY");
+    // The fn finds its entry in the registry, by the path it is submitted under: one copy of the
+    // entry per test, not two.
+    let entry_ident = hidden("__ml_test_entry");
+    let path = format!("::{}", sig.ident);
+    let lookup = quote! {
+        let #entry_ident = ::ml_test::__private::registered(
+            ::core::concat!(::core::module_path!(), #path)
+        );
+    };
     let overrides = install_tokens(&mocks, random.as_ref());
     let checks = loader_checks(&mocks, random.as_ref());
 
@@ -104,14 +112,14 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
         };
         quote! {
             #inner
-            static #entry_ident: ::ml_test::__private::TestEntry = #entry;
-            let __ml_test_run = ::ml_test::__private::start(&#entry_ident);
+            #lookup
+            let __ml_test_run = ::ml_test::__private::start(#entry_ident);
             #overrides
             #handles
             #rest
         }
     } else {
-        body_as_fn(&test, &mut sig, &body, &overrides, &entry_ident, &entry)
+        body_as_fn(&test, &mut sig, &body, &overrides, &entry_ident, &lookup)
     };
 
     let tracking = track_tiers_var(false);
@@ -167,7 +175,7 @@ fn body_as_fn(
     body: &proc_macro2::Group,
     overrides: &TokenStream,
     entry_ident: &syn::Ident,
-    entry: &TokenStream,
+    lookup: &TokenStream,
 ) -> TokenStream {
     let body_ident = hidden("__ml_test_body");
     let output = sig.output.to_token_stream();
@@ -209,31 +217,31 @@ fn body_as_fn(
             // Each run of the sweep needs a fresh future: a closure makes them. The sweep
             // reports its failures itself, so the test returns `()`.
             sig.output = ReturnType::Default;
-            quote!(::ml_test::__private::run_async_seeds(&#entry_ident, || #future).await)
+            quote!(::ml_test::__private::run_async_seeds(#entry_ident, || #future).await)
         } else {
-            quote!(::ml_test::__private::run_async(&#entry_ident, #future).await)
+            quote!(::ml_test::__private::run_async(#entry_ident, #future).await)
         }
     } else if test.seeds.is_some() || test.timeout.is_some() {
         // A sweep, or a body on a worker thread (a timeout, which sweeps there if asked),
         // reports its failures itself, so the test returns `()`.
         sig.output = ReturnType::Default;
         if test.timeout.is_some() {
-            quote!(::ml_test::__private::run_with_timeout(&#entry_ident, #body_call))
+            quote!(::ml_test::__private::run_with_timeout(#entry_ident, #body_call))
         } else {
-            quote!(::ml_test::__private::run_seeds(&#entry_ident, #body_call))
+            quote!(::ml_test::__private::run_seeds(#entry_ident, #body_call))
         }
     } else {
-        quote!(::ml_test::__private::run(&#entry_ident, #body_call))
+        quote!(::ml_test::__private::run(#entry_ident, #body_call))
     };
     quote! {
-        static #entry_ident: ::ml_test::__private::TestEntry = #entry;
+        #lookup
         #inner
         #call
     }
 }
 
-/// The `TestEntry` literal, written once per place it is needed (the fn's static and the
-/// registry submission). The seed is only the attribute's: the runtime derives the others.
+/// The `TestEntry` the test registers: a constructor call and one call per option set, to keep
+/// each test's expansion small. The seed is only the attribute's: the runtime derives the others.
 fn entry_tokens(
     test: &TestArgs,
     name: &syn::Ident,
@@ -241,34 +249,39 @@ fn entry_tokens(
     kind: &str,
     expects_panic: bool,
 ) -> TokenStream {
-    let kind = syn::Ident::new(kind, Span::call_site());
     let path = format!("::{name}");
     let tier = tier_tokens(test.tier.map_or("unit", |(tier, _)| tier));
-    let seed = option(test.seed.map(|seed| quote!(#seed)));
-    let timeout = option(test.timeout.as_ref().map(|(written, duration)| {
-        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-        quote!((#written, ::ml_test::__private::Duration::from_nanos(#nanos)))
-    }));
-    let ignored = option(ignore_reason.map(|reason| quote!(#reason)));
-    let seeds = option(test.seeds.map(|seeds| quote!(#seeds)));
-    let exclusive = test.exclusive;
     // `line!()` spanned at the fn name reports the line of the fn, not of the attribute.
     let line = quote_spanned!(name.span()=> ::core::line!());
-    quote! {
-        ::ml_test::__private::TestEntry {
-            path: ::core::concat!(::core::module_path!(), #path),
-            tier: #tier,
-            seed: #seed,
-            timeout: #timeout,
-            seeds: #seeds,
-            exclusive: #exclusive,
-            ignored: #ignored,
-            file: ::core::file!(),
-            line: #line,
-            expects_panic: #expects_panic,
-            kind: ::ml_test::__private::TestKind::#kind,
-        }
+    let mut entry = quote! {
+        ::ml_test::__private::TestEntry::new(
+            ::core::concat!(::core::module_path!(), #path), #tier, ::core::file!(), #line
+        )
+    };
+    if let Some(seed) = test.seed {
+        entry.extend(quote!(.with_seed(#seed)));
     }
+    if let Some((written, duration)) = &test.timeout {
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        entry.extend(quote!(.with_timeout(#written, #nanos)));
+    }
+    if let Some(seeds) = test.seeds {
+        entry.extend(quote!(.with_seeds(#seeds)));
+    }
+    if test.exclusive {
+        entry.extend(quote!(.exclusive()));
+    }
+    if let Some(reason) = ignore_reason {
+        entry.extend(quote!(.ignored(#reason)));
+    }
+    if expects_panic {
+        entry.extend(quote!(.expects_panic()));
+    }
+    if kind != "Test" {
+        let kind = syn::Ident::new(kind, Span::call_site());
+        entry.extend(quote!(.of_kind(::ml_test::__private::TestKind::#kind)));
+    }
+    entry
 }
 
 fn option(value: Option<TokenStream>) -> TokenStream {
@@ -462,23 +475,16 @@ fn render_group(args: &OverfitArgs, spec: Spec, selection: &TierSelection) -> To
         render_test(check_spec, selection, "ConvergenceCheck")
     });
 
-    let seed = option(test_args.seed.map(|seed| quote!(#seed)));
     let tier_value = tier_tokens(tier);
-    let entry = quote! {
-        ::ml_test::__private::TestEntry {
-            path: ::core::module_path!(),
-            tier: #tier_value,
-            seed: #seed,
-            timeout: ::core::option::Option::None,
-            seeds: ::core::option::Option::None,
-            exclusive: false,
-            ignored: ::core::option::Option::None,
-            file: ::core::file!(),
-            line: ::core::line!(),
-            expects_panic: false,
-            kind: ::ml_test::__private::TestKind::CheckGroup,
-        }
+    let mut entry = quote! {
+        ::ml_test::__private::TestEntry::new(
+            ::core::module_path!(), #tier_value, ::core::file!(), ::core::line!()
+        )
+        .of_kind(::ml_test::__private::TestKind::CheckGroup)
     };
+    if let Some(seed) = test_args.seed {
+        entry.extend(quote!(.with_seed(#seed)));
+    }
     let (group_type, group_value) = if let Some((capacities, _)) = &args.capacity {
         let thresholds = fit_thresholds(args);
         (

@@ -442,21 +442,18 @@ mod tests {
             "fn predicts() { #![allow(unused)] assert!(true); }",
         );
         assert!(
-            out.starts_with("# [:: core :: prelude :: v1 :: test] fn predicts () { #! [allow (unused)] static __ML_TEST_ENTRY"),
+            out.starts_with("# [:: core :: prelude :: v1 :: test] fn predicts () { #! [allow (unused)] let __ml_test_entry = :: ml_test :: __private :: registered (:: core :: concat ! (:: core :: module_path ! () , \"::predicts\")) ;"),
             "{out}"
         );
         assert!(
-            out.contains("let __ml_test_run = :: ml_test :: __private :: start (& __ML_TEST_ENTRY) ; assert ! (true) ; }"),
+            out.contains("let __ml_test_run = :: ml_test :: __private :: start (__ml_test_entry) ; assert ! (true) ; }"),
             "{out}"
         );
         assert!(
-            out.contains("tier : :: ml_test :: __private :: Tier :: ALL [1usize]"),
+            out.contains(":: ml_test :: __private :: Tier :: ALL [1usize] , :: core :: file ! ()"),
             "{out}"
         );
-        assert!(
-            out.contains("seed : :: core :: option :: Option :: None"),
-            "{out}"
-        );
+        assert!(!out.contains("with_seed"), "{out}");
         assert!(out.contains("inventory :: submit !"), "{out}");
     }
 
@@ -493,22 +490,21 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("run_with_timeout (& __ML_TEST_ENTRY , __ml_test_body)"),
+            out.contains("run_with_timeout (__ml_test_entry , __ml_test_body)"),
             "{out}"
         );
         let swept = ml_test("slow, seeds = 20, exclusive", "fn t() {}");
         assert!(
-            swept.contains("run_seeds (& __ML_TEST_ENTRY , __ml_test_body)"),
+            swept.contains("run_seeds (__ml_test_entry , __ml_test_body)"),
             "{swept}"
         );
         assert!(
-            swept.contains("seeds : :: core :: option :: Option :: Some (20u32)"),
+            swept.contains(". with_seeds (20u32) . exclusive ()"),
             "{swept}"
         );
-        assert!(swept.contains("exclusive : true"), "{swept}");
         let returned = ml_test("", "fn t() -> Result<(), String> { Ok(()) }");
         assert!(
-            returned.contains(":: run (& __ML_TEST_ENTRY , __ml_test_body)"),
+            returned.contains(":: run (__ml_test_entry , __ml_test_body)"),
             "{returned}"
         );
     }
@@ -537,7 +533,7 @@ mod tests {
             out.contains("assert_is_loader :: < b :: load > ()"),
             "{out}"
         );
-        assert!(out.contains("expects_panic : true"), "{out}");
+        assert!(out.contains(". expects_panic ()"), "{out}");
     }
 
     #[test]
@@ -586,10 +582,7 @@ mod tests {
         assert!(!out.contains("fn overfits_batch ()"), "skipped: {out}");
         assert!(!out.contains("ml_test ("), "consumed: {out}");
         assert!(out.contains("Tier :: ALL [1usize]"), "{out}");
-        assert!(
-            out.contains("seed : :: core :: option :: Option :: Some (5u64)"),
-            "{out}"
-        );
+        assert!(out.contains(". with_seed (5u64)"), "{out}");
         assert!(
             out.contains("Check :: ALL [4usize]"),
             "deterministic: {out}"
