@@ -45,6 +45,9 @@ ml-test = {{ path = {root:?} }}
 
 [dev-dependencies]
 ml-test = {{ path = {root:?}, features = ["testing"] }}
+rstest = {{ version = "0.26", default-features = false }}
+test-case = "3"
+tokio = {{ version = "1", features = ["macros", "rt"] }}
 
 [[bin]]
 name = "serve"
@@ -86,6 +89,10 @@ path = "tests/evaluation.rs"
 name = "exclusive"
 path = "tests/exclusive.rs"
 
+[[test]]
+name = "orders"
+path = "tests/orders.rs"
+
 [workspace]
 "#,
             root = ROOT
@@ -109,6 +116,7 @@ path = "tests/exclusive.rs"
             "behaviour.rs",
             "evaluation.rs",
             "exclusive.rs",
+            "orders.rs",
         ] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
@@ -373,6 +381,63 @@ fn every_test_keeps_its_name_for_libtest_and_nextest() {
         "nextest --run-ignored only failed:\n{report}"
     );
     assert_contains(&report, "3 tests run: 3 passed");
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn test_attributes_of_other_crates_register_once_in_either_order() {
+    let scratch = Scratch::create();
+    let listed = scratch.cargo_test("orders", &["--list"]);
+    let listing = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(listed.status.success(), "{listing}\n{}", stderr(&listed));
+    let names: Vec<&str> = listing
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .collect();
+    for name in [
+        "test_below",
+        "tokio_above",
+        "tokio_below",
+        "rstest_below::case_1",
+        "rstest_below::case_2",
+        "test_case_below::test_case_1_one",
+        "test_case_below::test_case_2_two",
+        "slow_cases::case_1",
+        "rstest_above::case_1",
+        "rstest_above::case_2",
+    ] {
+        let registered = names.iter().filter(|listed| **listed == name).count();
+        assert_eq!(
+            registered, 1,
+            "`{name}` is registered {registered} times:\n{listing}"
+        );
+    }
+    // ml-test cannot see a `#[test]` above it; the second registration fails when it runs.
+    assert_eq!(
+        names.iter().filter(|name| **name == "test_above").count(),
+        2
+    );
+
+    let output = scratch.cargo_test("orders", &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        !output.status.success(),
+        "test_above's second run fails:\n{stdout}"
+    );
+    let report = format!("{stdout}\n{}", stderr(&output));
+    assert_contains(&report, "11 passed; 2 failed; 1 ignored");
+    assert_contains(
+        &report,
+        "`test_above` is registered with libtest twice, so it runs twice: a `#[test]` is above \
+         `#[ml_test]`",
+    );
+    assert_contains(
+        &report,
+        "`test_case_above::test_case_1_one` is registered with libtest twice",
+    );
+    assert_contains(
+        &report,
+        "test slow_cases::case_1 ... ignored, tier `slow` is not selected",
+    );
 }
 
 #[ml_test(slow, timeout = "15m")]

@@ -184,6 +184,33 @@ async fn runtime_attribute_above_works_too() {
     assert_eq!(context::current().unwrap().tier(), Tier::Integration);
 }
 
+/// `#[ml_test]` above a case generator runs every case in its own context, with the test's tier.
+#[ml_test(integration)]
+#[rstest::rstest]
+#[case(1, 2)]
+#[case(2, 4)]
+fn each_rstest_case_runs_in_the_context(#[case] x: u32, #[case] doubled: u32) {
+    assert_eq!(x * 2, doubled);
+    let context = context::current().expect("the case runs in ml-test's context");
+    assert_eq!(context.tier(), Tier::Integration);
+}
+
+#[ml_test]
+#[test_case::test_case(3, 9 ; "three")]
+#[test_case::test_case(4, 16 ; "four")]
+fn each_test_case_runs_in_the_context(x: u64, squared: u64) {
+    assert_eq!(x * x, squared);
+    assert!(context::current().is_some());
+}
+
+/// Inner attributes stay at the top of the body, where they apply.
+#[ml_test]
+fn inner_attributes_stay_in_the_body() {
+    #![allow(unused_variables)]
+    #![deny(unused_mut)]
+    let unused = 1;
+}
+
 #[ml_test(timeout = "50ms")]
 #[tokio::test]
 #[should_panic(expected = "timed out: it ran longer than its timeout of 50ms")]

@@ -432,7 +432,10 @@ pub(crate) fn check_registered_once(entry: &'static TestEntry) {
     if seen.contains(&address) {
         drop(seen);
         panic!(
-            "`{name}` is registered with libtest twice, so it runs twice: `#[test]` is written              above `#[ml_test]`, where it registers the fn before ml-test can see it. Remove the              `#[test]` (#[ml_test] adds it) or write it below `#[ml_test]`.",
+            "`{name}` is registered with libtest twice, so it runs twice: a `#[test]` is above \
+             `#[ml_test]`, written there or by an attribute above that generates tests (as \
+             `#[test_case]` does), and it registers the fn before ml-test can see it. Write \
+             `#[ml_test]` above such attributes, or remove the `#[test]` (#[ml_test] adds it).",
             name = entry.name()
         );
     }
