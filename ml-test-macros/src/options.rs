@@ -236,8 +236,21 @@ pub(crate) fn parse(grammar: &Grammar, args: TokenStream, errors: &mut Errors) -
 /// the error is recorded and there are none.
 fn parse_metas(args: TokenStream, errors: &mut Errors) -> Vec<Meta> {
     use syn::parse::Parser;
+    let last = args.clone().into_iter().last();
     match syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated.parse2(args) {
         Ok(metas) => metas.into_iter().collect(),
+        // syn reports a list that stops short (`seed =`) at the whole attribute; point at the
+        // token it stops after instead.
+        Err(error) if error.to_string().starts_with("unexpected end of input") => {
+            match last {
+                Some(last) => errors.at(
+                    last.span(),
+                    format_args!("the arguments end after `{last}`: {error}"),
+                ),
+                None => errors.push(error),
+            }
+            Vec::new()
+        }
         Err(error) => {
             errors.push(error);
             Vec::new()

@@ -362,11 +362,14 @@ fn spec_tokens(position: usize, mock: &MockArgs) -> TokenStream {
                 quote!(.returns_seq(::std::vec![#(::ml_test::__private::SeqValue::#values),*])),
             );
         }
+        // Spanned at the value, so a type error in it points into the attribute.
         Some(Behaviour::ReturnsFn(closure)) => match &mock.loader {
-            Some(path) => spec.extend(quote!(.returns_fn_of::<#path>(#closure))),
-            None => spec.extend(quote!(.returns_fn(#closure))),
+            Some(path) => {
+                spec.extend(quote_spanned!(closure.span()=> .returns_fn_of::<#path>(#closure)))
+            }
+            None => spec.extend(quote_spanned!(closure.span()=> .returns_fn(#closure))),
         },
-        Some(Behaviour::Fails(error)) => spec.extend(quote!(.fails(#error))),
+        Some(Behaviour::Fails(error)) => spec.extend(quote_spanned!(error.span()=> .fails(#error))),
         None => {}
     }
     if let Some((written, duration)) = &mock.latency {
