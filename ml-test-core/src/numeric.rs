@@ -459,6 +459,17 @@ pub(crate) fn compact(value: f64) -> String {
     format!("{value:.4e}")
 }
 
+/// A number shown with [`compact`], whatever precision the format asks for: report lines keep
+/// `{x:.6}` and still never print a loss of 1e37 as 38 digits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Compact(pub(crate) f64);
+
+impl fmt::Display for Compact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&compact(self.0))
+    }
+}
+
 /// Formats `values` of `numbers` for a message, with shape and type: `[[1.0, 2.0]] (f32, shape (1, 2))`.
 pub(crate) fn describe_numbers(numbers: &Numbers) -> String {
     let mut text = numbers.to_string();

@@ -14,6 +14,7 @@ use std::fmt;
 
 use super::TrainingRun;
 use super::group::Check;
+use crate::numeric::Compact;
 
 /// Thresholds of the checks. `Default` gives the documented defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -106,7 +107,7 @@ pub fn loss_is_finite(run: &TrainingRun) -> Result<(), CheckFailure> {
         )
         .detail(format!(
             "last finite loss: {}",
-            last_finite(&run.losses).map_or("none".into(), |(s, l)| format!("{l:.6} at step {s}"))
+            last_finite(&run.losses).map_or("none".into(), |(s, l)| format!("{} at step {s}", Compact(l)))
         ))
         .detail("usual causes: a learning rate too high, log(0) or division by zero in the loss, exploding gradients")),
     }
@@ -138,6 +139,7 @@ pub fn loss_decreases(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), 
     } else {
         0.0
     };
+    let (first, last, required) = (Compact(first), Compact(last), Compact(required));
     Err(
         CheckFailure::new(Check::LossDecreases.name(), "the loss did not go down")
             .detail(format!("first window mean (steps 0..{window}): {first:.6}"))
@@ -253,7 +255,11 @@ pub fn overfits_batch(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), 
         Some(target) => (target, "target_loss".to_owned()),
         None => (
             first * thresholds.target_relative,
-            format!("{} x the first loss {first:.6}", thresholds.target_relative),
+            format!(
+                "{} x the first loss {}",
+                thresholds.target_relative,
+                Compact(first)
+            ),
         ),
     };
     let (best_step, best) = losses
@@ -265,12 +271,17 @@ pub fn overfits_batch(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), 
     if best <= target {
         return Ok(());
     }
+    let (target, best, last) = (
+        Compact(target),
+        Compact(best),
+        Compact(losses[losses.len() - 1]),
+    );
     Err(CheckFailure::new(
         Check::OverfitsBatch.name(),
         format!("the loss did not reach {target:.6} within {} steps", run.steps),
     )
     .detail(format!("target: {target:.6} ({origin})"))
-    .detail(format!("best loss: {best:.6} at step {best_step}; last: {:.6}", losses[losses.len() - 1]))
+    .detail(format!("best loss: {best} at step {best_step}; last: {last}"))
     .detail("a model that cannot memorise a tiny batch has a bug, too little capacity, or too few steps / too low a learning rate"))
 }
 
@@ -291,6 +302,7 @@ pub fn loss_at_init(
     if (first - expected).abs() <= tolerance {
         return Ok(());
     }
+    let (first, expected, tolerance) = (Compact(first), Compact(expected), Compact(tolerance));
     Err(CheckFailure::new(
         Check::LossAtInit.name(),
         format!("the first loss {first:.6} is not near ln({classes}) = {expected:.6}"),
@@ -421,7 +433,7 @@ mod tests {
         assert_eq!(loss_is_finite(&losses(vec![1.0, 0.5])), Ok(()));
         let failure = loss_is_finite(&losses(vec![1.0, 0.5, f64::NAN])).unwrap_err();
         assert_eq!(failure.summary, "the loss became NaN at step 2");
-        assert_eq!(failure.details[0], "last finite loss: 0.500000 at step 1");
+        assert_eq!(failure.details[0], "last finite loss: 0.5 at step 1");
     }
 
     #[test]
@@ -436,10 +448,10 @@ mod tests {
         );
         let flat = loss_decreases(&losses(vec![0.7; 100]), &Thresholds::default()).unwrap_err();
         assert_eq!(flat.summary, "the loss did not go down");
-        assert_eq!(flat.details[0], "first window mean (steps 0..10): 0.700000");
+        assert_eq!(flat.details[0], "first window mean (steps 0..10): 0.7");
         assert_eq!(
             flat.details[1],
-            "last window mean (steps 90..100): 0.700000 (+0.0%)"
+            "last window mean (steps 90..100): 0.7 (+0.0%)"
         );
         assert!(
             loss_decreases(&losses(vec![1.0]), &Thresholds::default()).is_err(),
@@ -481,12 +493,9 @@ mod tests {
         let failure = overfits_batch(&losses(down), &strict).unwrap_err();
         assert_eq!(
             failure.summary,
-            "the loss did not reach 0.001000 within 50 steps"
+            "the loss did not reach 0.001 within 50 steps"
         );
-        assert_eq!(
-            failure.details[1],
-            "best loss: 0.020000 at step 49; last: 0.020000"
-        );
+        assert_eq!(failure.details[1], "best loss: 0.02 at step 49; last: 0.02");
     }
 
     #[test]
@@ -496,7 +505,7 @@ mod tests {
         let failure = loss_at_init(&losses(vec![9.0, 1.0]), 10, &t).unwrap_err();
         assert_eq!(
             failure.summary,
-            "the first loss 9.000000 is not near ln(10) = 2.302585"
+            "the first loss 9 is not near ln(10) = 2.30259"
         );
     }
 
@@ -510,6 +519,25 @@ mod tests {
                 .starts_with("two fresh trainers differ at step 1"),
             "{}",
             failure.summary
+        );
+    }
+
+    #[test]
+    fn huge_losses_print_in_scientific_notation_not_38_digits() {
+        let run = losses(vec![1e37; 20]);
+        let failure = loss_decreases(&run, &Thresholds::DEFAULT)
+            .unwrap_err()
+            .to_string();
+        assert!(failure.contains("1.0000e37"), "{failure}");
+        assert!(!failure.contains("10000000000000000"), "{failure}");
+        let failure = overfits_batch(&run, &Thresholds::DEFAULT)
+            .unwrap_err()
+            .to_string();
+        assert!(failure.contains("best loss: 1.0000e37"), "{failure}");
+        assert!(
+            super::super::report::loss_curve(&run.losses).starts_with("loss 1.0000e37 "),
+            "{}",
+            super::super::report::loss_curve(&run.losses)
         );
     }
 }

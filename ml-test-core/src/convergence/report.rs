@@ -44,8 +44,10 @@ pub fn sparkline(values: &[f64], width: usize) -> String {
 pub fn loss_curve(losses: &[f64]) -> String {
     match (losses.first(), losses.last()) {
         (Some(first), Some(last)) => format!(
-            "loss {first:.4} {} {last:.4}  ({} steps)",
+            "loss {} {} {}  ({} steps)",
+            crate::numeric::Compact(*first),
             sparkline(losses, 60),
+            crate::numeric::Compact(*last),
             losses.len()
         ),
         _ => "loss: no steps recorded".to_owned(),
