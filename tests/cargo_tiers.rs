@@ -507,6 +507,32 @@ fn failures_report_the_seed_and_misuse_says_how_to_fix_it() {
         "ML_TEST_SEED=\"forty-two\" is not a seed: expected an unsigned 64-bit integer",
     );
 
+    // A `#[should_panic]` test that panics passes, and its panic is not called a failure.
+    let expected = scratch.cargo(
+        None,
+        &[],
+        &[
+            "test",
+            "--offline",
+            "--test",
+            "failing",
+            "--",
+            "panics_as_it_should",
+            "--nocapture",
+        ],
+    );
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&expected.stdout),
+        stderr(&expected)
+    );
+    assert!(expected.status.success(), "{report}");
+    assert_contains(
+        &report,
+        "`panics_as_it_should` (tier unit) panicked, as it expects to, with seed",
+    );
+    assert!(!report.contains("failed with seed"), "{report}");
+
     // `#[test]` above `#[ml_test(slow)]` would run an unselected test; it fails and says why.
     let misordered = run(&[], "misordered_test_attribute");
     assert_contains(
@@ -596,7 +622,15 @@ fn convergence_checks_in_a_users_crate() {
         .expect("the group's seed is printed");
     assert_contains(
         &stdout,
-        &format!("`step_does_nothing::params_update` (tier slow) failed with seed {group_seed} "),
+        &format!(
+            "`step_does_nothing::params_update` (tier slow) failed with seed {group_seed} \
+             (derived from the check group's name)"
+        ),
+    );
+    // Derived by the runtime, from the group's libtest path.
+    assert_eq!(
+        group_seed,
+        ml_test::context::seed_from_name("step_does_nothing").to_string()
     );
 }
 

@@ -16,3 +16,9 @@ fn returns_an_error() -> Result<(), String> {
 #[test]
 #[ml_test(slow)]
 fn misordered_test_attribute() {}
+
+#[ml_test]
+#[should_panic(expected = "on purpose")]
+fn panics_as_it_should() {
+    panic!("on purpose");
+}
