@@ -93,6 +93,10 @@ path = "tests/exclusive.rs"
 name = "orders"
 path = "tests/orders.rs"
 
+[[test]]
+name = "trainings"
+path = "tests/trainings.rs"
+
 [workspace]
 "#,
             root = ROOT
@@ -117,6 +121,7 @@ path = "tests/orders.rs"
             "evaluation.rs",
             "exclusive.rs",
             "orders.rs",
+            "trainings.rs",
         ] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
@@ -867,4 +872,43 @@ fn exclusive_tests_under_nextest_in_a_users_crate() {
             "run {run}: the ordinary tests ran one at a time ({peak})"
         );
     }
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn a_check_group_trains_once_per_run_under_nextest() {
+    let scratch = Scratch::create();
+    let trainings = |seed: Option<&str>| {
+        let log = scratch.target.join("trainings.log");
+        let _ = std::fs::remove_file(&log);
+        let mut env = vec![("ML_TEST_TRAININGS_LOG", log.to_str().unwrap())];
+        env.extend(seed.map(|seed| ("ML_TEST_SEED", seed)));
+        let output = scratch.cargo(
+            None,
+            &env,
+            &[
+                "nextest",
+                "run",
+                "--offline",
+                "--test",
+                "trainings",
+                "--no-fail-fast",
+            ],
+        );
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&output)
+        );
+        assert!(output.status.success(), "{report}");
+        assert_contains(&report, "5 tests run: 5 passed");
+        let logged = std::fs::read_to_string(&log).unwrap();
+        let processes: std::collections::BTreeSet<&str> = logged.lines().collect();
+        (logged.lines().count(), processes.len())
+    };
+    // Five checks in five processes: one training for the four that read the run, and the two
+    // fresh trainers of `deterministic`, in its own process. (It was 4 + 2 before.)
+    assert_eq!(trainings(None), (3, 2));
+    // Another run, another seed: trained again, never read from the earlier run.
+    assert_eq!(trainings(Some("7")), (3, 2));
+    assert_eq!(trainings(Some("7")), (3, 2));
 }

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::checks::CheckFailure;
 use super::report;
+use super::shared::{self, Verdicts};
 use crate::TestEntry;
 use crate::context::TestContext;
 use crate::numeric::{Numbers, Numeric, compact};
@@ -385,6 +386,8 @@ pub struct FitGroup {
     /// The checks' thresholds.
     pub thresholds: FitThresholds,
     run: OnceLock<FitRun>,
+    /// The checks' verdicts on the sweep, shared across processes under nextest.
+    verdicts: OnceLock<Verdicts>,
 }
 
 impl FitGroup {
@@ -399,6 +402,7 @@ impl FitGroup {
             capacities,
             thresholds,
             run: OnceLock::new(),
+            verdicts: OnceLock::new(),
         }
     }
 
@@ -475,6 +479,27 @@ impl FitGroup {
             .collect()
     }
 
+    /// Every check's verdict on the shared sweep (all but `deterministic`): recorded once per
+    /// process, and under nextest once per test run for all its processes.
+    fn verdicts<F: Fitter>(&'static self, build: fn() -> F) -> &'static Verdicts {
+        self.verdicts.get_or_init(|| {
+            let seed = TestContext::base_seed(&self.entry).0;
+            let names = FitCheck::ALL.map(FitCheck::name);
+            shared::once_per_run(self.entry.name(), seed, &names, || {
+                let run = self.run(build);
+                let span = (run.sweep[0].0, run.sweep[run.sweep.len() - 1].0);
+                Verdicts {
+                    series: run.errors(),
+                    span,
+                    verdicts: [FitCheck::FitsBatch, FitCheck::MonotoneInCapacity]
+                        .into_iter()
+                        .map(|check| (check.name(), self.verdict(check, run)))
+                        .collect(),
+                }
+            })
+        })
+    }
+
     /// Runs one check and panics with the report when it fails.
     pub fn check<F: Fitter>(&'static self, check: FitCheck, build: fn() -> F) {
         let outcome = match check {
@@ -482,22 +507,24 @@ impl FitGroup {
                 .deterministic(build, || TestContext::for_test(&self.entry))
                 .map_err(|failure| (failure, None)),
             other => {
-                let run = self.run(build);
-                self.verdict(other, run)
-                    .map_err(|failure| (failure, Some(run)))
+                let verdicts = self.verdicts(build);
+                match verdicts.of(other.name()) {
+                    Some(Err(failure)) => Err((failure.clone(), Some(verdicts))),
+                    _ => Ok(()),
+                }
             }
         };
-        if let Err((failure, run)) = outcome {
+        if let Err((failure, verdicts)) = outcome {
             let seed = TestContext::for_test(&self.entry).seed();
-            let curve = run.map_or(String::new(), |run| {
-                let errors = run.errors();
+            let curve = verdicts.map_or(String::new(), |verdicts| {
+                let errors = &verdicts.series;
                 format!(
                     "\n  error {} {} {}  (capacity {} to {})",
                     compact(errors[0]),
-                    report::sparkline(&errors, 60),
+                    report::sparkline(errors, 60),
                     compact(errors[errors.len() - 1]),
-                    run.sweep[0].0,
-                    run.sweep[run.sweep.len() - 1].0
+                    verdicts.span.0,
+                    verdicts.span.1
                 )
             });
             panic!(

@@ -4,6 +4,7 @@ use std::sync::OnceLock;
 
 use super::checks::{self, CheckFailure, Thresholds};
 use super::report;
+use super::shared::{self, Verdicts};
 use super::{Trainer, TrainingRun};
 use crate::TestEntry;
 use crate::context::TestContext;
@@ -75,6 +76,8 @@ pub struct CheckGroup {
     /// `frozen = [...]`.
     pub frozen: &'static [&'static str],
     run: OnceLock<TrainingRun>,
+    /// The checks' verdicts on the run, shared across processes under nextest.
+    verdicts: OnceLock<Verdicts>,
 }
 
 impl CheckGroup {
@@ -93,6 +96,7 @@ impl CheckGroup {
             classes,
             frozen,
             run: OnceLock::new(),
+            verdicts: OnceLock::new(),
         }
     }
 
@@ -204,6 +208,27 @@ impl CheckGroup {
         }
     }
 
+    /// Every check's verdict on the shared run (all but `deterministic`): recorded once per
+    /// process, and under nextest once per test run for all its processes.
+    fn verdicts<T: Trainer>(&'static self, build: fn() -> T) -> &'static Verdicts {
+        self.verdicts.get_or_init(|| {
+            let seed = TestContext::base_seed(&self.entry).0;
+            let names = Check::ALL.map(Check::name);
+            shared::once_per_run(self.entry.name(), seed, &names, || {
+                let run = self.run(build);
+                let checks = self.checks(&[Check::Deterministic]);
+                Verdicts {
+                    series: run.losses.clone(),
+                    span: (0, 0),
+                    verdicts: checks
+                        .into_iter()
+                        .map(|check| (check.name(), self.verdict(check, run)))
+                        .collect(),
+                }
+            })
+        })
+    }
+
     /// Runs one check and panics with the report when it fails.
     pub fn check<T: Trainer>(&'static self, check: Check, build: fn() -> T) {
         let outcome = match check {
@@ -211,9 +236,17 @@ impl CheckGroup {
                 self.deterministic(build, || TestContext::for_test(&self.entry))
             }
             _ => {
-                let run = self.run(build);
-                self.verdict(check, run)
-                    .map_err(|failure| (failure, run.losses.clone()))
+                let verdicts = self.verdicts(build);
+                match verdicts.of(check.name()) {
+                    Some(Ok(())) => Ok(()),
+                    Some(Err(failure)) => Err((failure.clone(), verdicts.series.clone())),
+                    None => panic!(
+                        "`{}`: check `{}` is not part of this group; give the group the option \
+                         it needs (`loss_at_init(classes = C)`, `frozen = [..]`)",
+                        self.entry.name(),
+                        check.name()
+                    ),
+                }
             }
         };
         if let Err((failure, losses)) = outcome {

@@ -10,6 +10,7 @@ pub mod checks;
 pub mod fit;
 mod group;
 pub mod report;
+mod shared;
 mod trainer;
 
 pub use checks::{CheckFailure, Thresholds};

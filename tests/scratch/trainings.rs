@@ -1,0 +1,33 @@
+//! A check group whose builder logs every trainer it builds: under nextest (a process per
+//! check) the group trains once for all its checks, plus the deterministic check's pair.
+use ml_test::ndarray::{array, ArrayD};
+use ml_test::prelude::*;
+
+pub struct Halving {
+    w: f64,
+}
+
+impl Trainer for Halving {
+    fn step(&mut self) -> f64 {
+        self.w *= 0.5;
+        self.w * self.w
+    }
+
+    fn parameters(&self) -> Vec<(String, ArrayD<f64>)> {
+        vec![param("w", &array![self.w])]
+    }
+}
+
+#[overfit_check(tier = integration, steps = 20)]
+fn halving() -> Halving {
+    if let Some(path) = std::env::var_os("ML_TEST_TRAININGS_LOG") {
+        use std::io::Write;
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        writeln!(log, "{}", std::process::id()).unwrap();
+    }
+    Halving { w: 1.0 }
+}
