@@ -39,7 +39,7 @@ pub use rand;
 /// Used by generated code; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::context::{TestRun, seed_from_name};
+    pub use crate::context::TestRun;
     pub use crate::convergence::{
         Check, CheckGroup, FitCheck, FitGroup, FitThresholds, Fitter, Thresholds, Trainer,
     };
