@@ -208,7 +208,7 @@ mod tests {
     #[test]
     fn verdicts_round_trip_exactly_and_a_changed_key_reads_nothing() {
         let verdicts = Verdicts {
-            series: vec![0.6931471805599453, 1e37, f64::NAN, -0.0],
+            series: vec![0.123_456_789_012_345_68, 1e37, f64::NAN, -0.0],
             span: (1, 9),
             verdicts: vec![
                 ("loss_is_finite", Ok(())),
