@@ -27,7 +27,9 @@ fn halving() -> Halving {
             .append(true)
             .open(path)
             .unwrap();
-        writeln!(log, "{}", std::process::id()).unwrap();
+        // One write per line: processes append to the log at the same time.
+        log.write_all(format!("{}\n", std::process::id()).as_bytes())
+            .unwrap();
     }
     Halving { w: 1.0 }
 }
