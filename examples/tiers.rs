@@ -3,7 +3,9 @@
 //! ```text
 //! cargo run --example tiers                      # the registry of this binary, grouped by tier
 //! cargo test --example tiers                     # unit + integration run; the rest are ignored
-//! ML_TEST_TIERS=all cargo test --example tiers   # every tier runs
+//! ML_TEST_TIERS=all cargo test --example tiers   # every tier that can run here
+//! ML_TEST_TIERS=e2e ML_TEST_ENDPOINT=http://127.0.0.1:8080 cargo test --example tiers
+//!                                                # the post-deployment test, against a server
 //! ```
 
 // `cargo run` builds this without the test harness: the test fns are compiled out, their
@@ -171,77 +173,23 @@ fn scoring_a_review_stays_within_its_latency_budget() {
     report.assert_below(99.0, "1ms");
 }
 
-/// A mixed-precision check of the kind that belongs on an accelerator: the f32 inference path
-/// must agree with the f64 reference. This machine-independent version runs the f32 path on the
-/// CPU; on a GPU runner it is where the device kernel would be compared.
-#[ml_test(gpu, seed = 3)]
-fn f32_inference_matches_the_f64_reference() {
-    let mut rng = ml_test::rng();
-    let model = Classifier::fit(
-        &synthetic_reviews(&mut rng, 200)
-            .iter()
-            .map(|(t, y)| (featurize(t), *y))
-            .collect::<Vec<_>>(),
-        5,
-        0.1,
-    );
-    for (text, _) in synthetic_reviews(&mut rng, 50) {
-        let x = featurize(&text);
-        let z32: f32 = model
-            .weights
-            .iter()
-            .zip(&x)
-            .map(|(w, x)| (*w as f32) * (*x as f32))
-            .sum::<f32>()
-            + model.bias as f32;
-        let p32 = 1.0 / (1.0 + (-z32).exp());
-        assert!(
-            (f64::from(p32) - model.predict(&x)).abs() < 1e-5,
-            "`{text}`: {p32} vs {}",
-            model.predict(&x)
-        );
-    }
-}
-
-/// A post-deployment smoke check: the service at `ML_TEST_SERVICE_ADDR` (host:port) answers its
-/// health endpoint. Without the variable, a stand-in service is started on loopback so the
-/// check itself is exercised.
+/// A post-deployment smoke test of the model server at `ML_TEST_ENDPOINT` (its base URL, e.g. the
+/// server of `cargo run --example model_server`): live, ready, and a known flower gets its label.
+/// It never passes without the deployment: with `ML_TEST_TIERS=e2e` and no endpoint it fails
+/// naming the variable; from `ML_TEST_TIERS=all` without one it is ignored with that reason.
 #[ml_test(e2e, timeout = "30s")]
-fn deployed_service_reports_healthy() {
-    use std::io::{Read, Write};
-    let addr = std::env::var("ML_TEST_SERVICE_ADDR").unwrap_or_else(|_| stand_in_service());
-    let mut stream =
-        std::net::TcpStream::connect(&addr).unwrap_or_else(|e| panic!("cannot reach {addr}: {e}"));
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: service\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.ends_with("{\"status\":\"ok\"}"), "{response}");
-}
-
-fn stand_in_service() -> String {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        let (mut client, _) = listener.accept().unwrap();
-        let mut request = [0u8; 1024];
-        let n = client.read(&mut request).unwrap();
-        let ok = request[..n].starts_with(b"GET /health ");
-        let (status, body) = if ok {
-            ("200 OK", "{\"status\":\"ok\"}")
-        } else {
-            ("404 Not Found", "")
-        };
-        let _ = write!(
-            client,
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-    });
-    addr
+fn deployed_model_server_answers() {
+    let server = ml_test::e2e::client();
+    assert!(
+        server.live() && server.ready(),
+        "{} is not ready",
+        server.base_url()
+    );
+    let setosa = ml_test::ndarray::array![[5.1f32, 3.5, 1.4, 0.2]];
+    assert_eq!(
+        server.infer("iris", &setosa).into_raw_vec_and_offset().0,
+        [0.0]
+    );
 }
 
 /// The tests of this binary grouped by tier, cheapest first, with what this build does with each.
@@ -301,7 +249,6 @@ fn listing_groups_this_binarys_tests_by_tier() {
             "unit (3 tests)",
             "integration (1 test)",
             "slow (3 tests)",
-            "gpu (1 test)",
             "e2e (1 test)"
         ]
     );

@@ -101,6 +101,10 @@
 pub use ml_test_core::behaviour;
 pub use ml_test_core::convergence;
 
+/// Post-deployment tests (tier `e2e`): an Open Inference Protocol v2 client of the deployment in
+/// `ML_TEST_ENDPOINT`, and a helper that starts a server process.
+#[cfg(feature = "e2e")]
+pub use ml_test_core::e2e;
 pub use ml_test_core::{Fitter, Trainer, param};
 pub use ml_test_core::{
     TestEntry, TestKind, TestReturn, Tier, context, registry, registry_by_tier, rng,

@@ -87,6 +87,9 @@ struct ActiveTest {
     /// Run when the test is abandoned (its timeout passed while its body still runs), so what
     /// the body's thread still holds (mocks, locks) is released for the tests after it.
     on_abandon: Mutex<Vec<AbandonHook>>,
+    /// Whether the test reached a deployment (`ML_TEST_ENDPOINT`, or a server it started): an
+    /// `e2e` test that did not could not have failed.
+    reached_deployment: std::sync::atomic::AtomicBool,
 }
 
 /// Cleanup registered with [`TestContext::on_abandon`].
@@ -112,6 +115,7 @@ impl ActiveTest {
             rng_draws: AtomicU64::new(0),
             installed: Mutex::new(None),
             on_abandon: Mutex::new(Vec::new()),
+            reached_deployment: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -340,6 +344,8 @@ impl Drop for ContextGuard {
 pub struct TestRun {
     context: TestContext,
     reported: bool,
+    /// The test returned a failure: nothing more to check.
+    failed: bool,
     _entered: ContextGuard,
 }
 
@@ -359,6 +365,7 @@ impl TestRun {
     pub fn prepare(entry: &'static TestEntry) -> TestContext {
         check_ignore_was_seen(entry);
         check_registered_once(entry);
+        check_gpu(entry);
         TestContext::for_test(entry)
     }
 
@@ -368,6 +375,7 @@ impl TestRun {
         TestRun {
             context,
             reported: false,
+            failed: false,
             _entered: entered,
         }
     }
@@ -380,6 +388,7 @@ impl TestRun {
     /// Ends the run with the test's return value, reporting the seed if it is a failure.
     pub fn finish<R: TestReturn>(mut self, returned: R) -> R {
         if returned.failure().is_some() {
+            self.failed = true;
             self.report();
         }
         returned
@@ -397,6 +406,22 @@ impl Drop for TestRun {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.report();
+            return;
+        }
+        let entry = self.context.entry();
+        if entry.tier == Tier::E2e
+            && !self.failed
+            && !entry.expects_panic
+            && !self.context.0.reached_deployment.load(Ordering::Relaxed)
+        {
+            self.report();
+            panic!(
+                "`{}` is a post-deployment test (tier e2e) and it reached no deployment, so it \
+                 could not have failed: set {}=http://host:port to the deployed model server and \
+                 reach it with ml_test::e2e::client(), or start one with ml_test::e2e::Server",
+                entry.name(),
+                crate::prerequisites::ENDPOINT_VAR
+            );
         }
     }
 }
@@ -415,6 +440,31 @@ pub(crate) fn check_ignore_was_seen(entry: &TestEntry) {
             name = entry.name(),
             tier = entry.tier,
         );
+    }
+}
+
+/// Records that the running test reached its deployment (see `ml_test::e2e`).
+pub(crate) fn reached_deployment() {
+    if let Some(context) = current() {
+        context.0.reached_deployment.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A `gpu` test needs an accelerator: it fails at its start when none is visible.
+fn check_gpu(entry: &TestEntry) {
+    if entry.tier != Tier::Gpu {
+        return;
+    }
+    match crate::prerequisites::gpu_visible() {
+        Ok(true) => {}
+        Ok(false) => panic!(
+            "`{}` is in tier gpu, and no accelerator is visible here (looked for {}). Run it on a \
+             machine with one, or set {}=1 if this machine has one ml-test cannot see",
+            entry.name(),
+            crate::prerequisites::GPU_DETECTION,
+            crate::prerequisites::GPU_VAR
+        ),
+        Err(message) => panic!("{message}"),
     }
 }
 

@@ -9,6 +9,8 @@ pub mod close;
 pub mod context;
 pub mod convergence;
 pub mod data;
+#[cfg(feature = "e2e")]
+pub mod e2e;
 mod exclusive;
 pub mod gates;
 pub mod latency;
@@ -18,6 +20,7 @@ pub mod model;
 mod names;
 pub mod numeric;
 mod outcome;
+mod prerequisites;
 pub mod registry;
 mod runner;
 mod tier;

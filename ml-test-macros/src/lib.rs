@@ -13,6 +13,8 @@ mod loader;
 #[path = "../../ml-test-core/src/names.rs"]
 mod names;
 mod options;
+#[path = "../../ml-test-core/src/prerequisites.rs"]
+mod prerequisites;
 mod render;
 mod spec;
 mod tiers;

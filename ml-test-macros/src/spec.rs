@@ -412,8 +412,15 @@ pub(crate) fn track_tiers_var(always: bool) -> TokenStream {
     if !always && EMITTED.swap(true, Ordering::Relaxed) {
         return TokenStream::new();
     }
+    let gpu = crate::prerequisites::GPU_VAR;
+    let endpoint = crate::prerequisites::ENDPOINT_VAR;
+    // The gpu and e2e prerequisites decide what `ML_TEST_TIERS=all` runs: tracked the same way.
     quote! {
-        const _: ::core::option::Option<&str> = ::core::option_env!(#TIERS_VAR);
+        const _: [::core::option::Option<&str>; 3] = [
+            ::core::option_env!(#TIERS_VAR),
+            ::core::option_env!(#gpu),
+            ::core::option_env!(#endpoint),
+        ];
     }
 }
 
