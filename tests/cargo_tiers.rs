@@ -97,6 +97,10 @@ path = "tests/orders.rs"
 name = "trainings"
 path = "tests/trainings.rs"
 
+[[test]]
+name = "prerequisites"
+path = "tests/prerequisites.rs"
+
 [workspace]
 "#,
             root = ROOT
@@ -122,6 +126,7 @@ path = "tests/trainings.rs"
             "exclusive.rs",
             "orders.rs",
             "trainings.rs",
+            "prerequisites.rs",
         ] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
@@ -137,8 +142,20 @@ path = "tests/trainings.rs"
         }
     }
 
-    /// Runs `cargo <args>` in the scratch crate with `ML_TEST_TIERS` set to `tiers` (or unset).
+    /// Runs `cargo <args>` in the scratch crate with `ML_TEST_TIERS` set to `tiers` (or unset),
+    /// where the gpu and e2e tiers have their prerequisites (`ML_TEST_GPU=1`, an endpoint): the
+    /// scenarios about tier selection run those tiers' tests like any other.
     fn cargo(&self, tiers: Option<&str>, extra_env: &[(&str, &str)], args: &[&str]) -> Output {
+        let mut env = vec![
+            ("ML_TEST_GPU", "1"),
+            ("ML_TEST_ENDPOINT", "http://127.0.0.1:9"),
+        ];
+        env.extend_from_slice(extra_env);
+        self.cargo_bare(tiers, &env, args)
+    }
+
+    /// `cargo <args>` with no environment but `extra_env` (and `ML_TEST_TIERS`).
+    fn cargo_bare(&self, tiers: Option<&str>, extra_env: &[(&str, &str)], args: &[&str]) -> Output {
         let mut command = Command::new(env!("CARGO"));
         command
             .args(args)
@@ -146,6 +163,8 @@ path = "tests/trainings.rs"
             .env("CARGO_TARGET_DIR", &self.target)
             .env_remove("ML_TEST_TIERS")
             .env_remove("ML_TEST_SEED")
+            .env_remove("ML_TEST_GPU")
+            .env_remove("ML_TEST_ENDPOINT")
             .env_remove("RUSTFLAGS")
             .env("CARGO_TERM_COLOR", "never")
             .env("RUST_BACKTRACE", "0");
@@ -911,4 +930,83 @@ fn a_check_group_trains_once_per_run_under_nextest() {
     // Another run, another seed: trained again, never read from the earlier run.
     assert_eq!(trainings(Some("7")), (3, 2));
     assert_eq!(trainings(Some("7")), (3, 2));
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn gpu_and_e2e_tests_never_pass_without_their_prerequisites() {
+    let scratch = Scratch::create();
+    let run = |tiers: &str, env: &[(&str, &str)]| {
+        let output = scratch.cargo_bare(
+            Some(tiers),
+            env,
+            &[
+                "test",
+                "--offline",
+                "--test",
+                "prerequisites",
+                "--",
+                "--test-threads=1",
+            ],
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        (outcomes(&stdout), format!("{stdout}{}", stderr(&output)))
+    };
+
+    // Named without an endpoint: each e2e test fails, naming the variable or the deployment it
+    // did not reach.
+    let (e2e, report) = run("e2e", &[]);
+    assert_eq!(e2e["reaches_the_endpoint"], "FAILED", "{report}");
+    assert_eq!(e2e["reaches_nothing"], "FAILED", "{report}");
+    assert_contains(
+        &report,
+        "ML_TEST_ENDPOINT is not set: a post-deployment test needs the base URL",
+    );
+    assert_contains(
+        &report,
+        "`reaches_nothing` is a post-deployment test (tier e2e) and it reached no deployment",
+    );
+
+    // With one: the test that reaches it passes, the one that reaches nothing still fails.
+    let (e2e, report) = run("e2e", &[("ML_TEST_ENDPOINT", "http://127.0.0.1:9")]);
+    assert_eq!(e2e["reaches_the_endpoint"], "ok", "{report}");
+    assert_eq!(e2e["reaches_nothing"], "FAILED", "{report}");
+
+    // Named gpu: fails where no accelerator is visible, runs where one is said to be.
+    let (gpu, report) = run("gpu", &[("ML_TEST_GPU", "0")]);
+    assert_eq!(gpu["needs_a_gpu"], "FAILED", "{report}");
+    assert_contains(
+        &report,
+        "`needs_a_gpu` is in tier gpu, and no accelerator is visible here",
+    );
+    let (gpu, report) = run("gpu", &[("ML_TEST_GPU", "1")]);
+    assert_eq!(gpu["needs_a_gpu"], "ok", "{report}");
+    let (gpu, report) = run("gpu", &[("ML_TEST_GPU", "maybe")]);
+    assert_eq!(gpu["needs_a_gpu"], "FAILED", "{report}");
+    assert_contains(&report, "ML_TEST_GPU=\"maybe\" is not valid: set it to 1");
+
+    // Implied by `all`, without them: ignored at build time, with the reason.
+    let (all, report) = run("all", &[("ML_TEST_GPU", "0")]);
+    for (test, reason) in [
+        (
+            "needs_a_gpu",
+            "ignored, tier `gpu` came only from `all` (ML_TEST_TIERS=all) and no accelerator",
+        ),
+        (
+            "reaches_the_endpoint",
+            "ignored, tier `e2e` came only from `all` (ML_TEST_TIERS=all) and ML_TEST_ENDPOINT was unset",
+        ),
+        (
+            "reaches_nothing",
+            "ignored, tier `e2e` came only from `all`",
+        ),
+    ] {
+        assert!(
+            all[test].starts_with(reason),
+            "{test}: {}\n{report}",
+            all[test]
+        );
+    }
+    // An invalid ML_TEST_GPU, read to decide what `all` runs, is a compile error naming it.
+    let (_, report) = run("all", &[("ML_TEST_GPU", "maybe")]);
+    assert_contains(&report, "ML_TEST_GPU=\"maybe\" is not valid");
 }

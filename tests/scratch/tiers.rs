@@ -25,7 +25,9 @@ fn gpu_check() {
     assert_eq!(tier_now(), Tier::Gpu);
 }
 
+/// The scenarios give the run a deployment (`ML_TEST_ENDPOINT`): an e2e test reaches it.
 #[ml_test(e2e)]
 fn e2e_check() {
     assert_eq!(tier_now(), Tier::E2e);
+    assert!(ml_test::e2e::endpoint().starts_with("http://"));
 }
