@@ -3,8 +3,8 @@
 //! process for tests that bring their own.
 //!
 //! ```no_run
-//! use ml_test::e2e;
-//! use ml_test::ndarray::array;
+//! use ml_test_core::e2e;
+//! use ndarray::array;
 //!
 //! // ML_TEST_ENDPOINT=http://127.0.0.1:8080 (the base URL of the deployed server)
 //! let client = e2e::client();
