@@ -488,6 +488,13 @@ impl Server {
         self.child.id()
     }
 
+    /// Stops the server now (as dropping it does) and returns everything it wrote to stderr,
+    /// its shutdown included.
+    pub fn stop_and_read_stderr(mut self) -> String {
+        self.stop();
+        self.stderr()
+    }
+
     /// Asks the process to stop (SIGTERM by its pid), gives it five seconds to finish what it
     /// serves, then kills it.
     fn stop(&mut self) {
