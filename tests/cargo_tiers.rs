@@ -98,6 +98,10 @@ name = "trainings"
 path = "tests/trainings.rs"
 
 [[test]]
+name = "orders_wrong"
+path = "tests/orders_wrong.rs"
+
+[[test]]
 name = "prerequisites"
 path = "tests/prerequisites.rs"
 
@@ -127,6 +131,7 @@ path = "tests/prerequisites.rs"
             "orders.rs",
             "trainings.rs",
             "prerequisites.rs",
+            "orders_wrong.rs",
         ] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();

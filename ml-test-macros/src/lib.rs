@@ -13,6 +13,7 @@ mod loader;
 #[path = "../../ml-test-core/src/names.rs"]
 mod names;
 mod options;
+mod order;
 #[path = "../../ml-test-core/src/prerequisites.rs"]
 mod prerequisites;
 mod render;
@@ -26,28 +27,31 @@ use spec::Attribute;
 /// See the `ml-test` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn ml_test(args: TokenStream, item: TokenStream) -> TokenStream {
-    spec::expand(Attribute::MlTest, args.into(), item.into()).into()
+    let above = order::test_attribute_above(proc_macro::Span::call_site());
+    spec::expand(Attribute::MlTest, args.into(), item.into(), above).into()
 }
 
 /// Generates the standard convergence checks for a fn that builds a `Trainer`.
 /// See the `ml-test` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn overfit_check(args: TokenStream, item: TokenStream) -> TokenStream {
-    spec::expand(Attribute::OverfitCheck, args.into(), item.into()).into()
+    spec::expand(Attribute::OverfitCheck, args.into(), item.into(), None).into()
 }
 
 /// Makes a test in which model loaders hand out a recording mock.
 /// See the `ml-test` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn mock_model(args: TokenStream, item: TokenStream) -> TokenStream {
-    spec::expand(Attribute::MockModel, args.into(), item.into()).into()
+    let above = order::test_attribute_above(proc_macro::Span::call_site());
+    spec::expand(Attribute::MockModel, args.into(), item.into(), above).into()
 }
 
 /// Makes a test in which loaders with a random constructor build their model with seeded random
 /// weights. See the `ml-test` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn random_weights(args: TokenStream, item: TokenStream) -> TokenStream {
-    spec::expand(Attribute::RandomWeights, args.into(), item.into()).into()
+    let above = order::test_attribute_above(proc_macro::Span::call_site());
+    spec::expand(Attribute::RandomWeights, args.into(), item.into(), above).into()
 }
 
 /// Marks a production fn that loads a model, so tests can swap what it returns.

@@ -89,18 +89,52 @@ impl Spec {
     }
 }
 
-/// Entry point of every test attribute: reads `ML_TEST_TIERS`, then expands.
-pub(crate) fn expand(which: Attribute, args: TokenStream, item: TokenStream) -> TokenStream {
-    expand_with(which, args, item, TierSelection::from_env())
+/// Entry point of every test attribute: reads `ML_TEST_TIERS`, then expands. `above` is a
+/// test-registering attribute written above this one in the source (see `order.rs`).
+pub(crate) fn expand(
+    which: Attribute,
+    args: TokenStream,
+    item: TokenStream,
+    above: Option<String>,
+) -> TokenStream {
+    let mut errors = Errors::default();
+    if let Some(path) = above {
+        let name = which.name();
+        let fix = if path.trim_start_matches("::").ends_with("test_case")
+            || path.ends_with("test_matrix")
+        {
+            format!("write #[{name}] above #[{path}]: it then runs every case in ml-test's context")
+        } else {
+            format!("remove the #[{path}] (#[{name}] adds it) or write it below #[{name}]")
+        };
+        errors.at(
+            Span::call_site(),
+            format_args!(
+                "#[{path}] is written above #[{name}]: it registers the fn with libtest before \
+                 ml-test expands, and ml-test registers it again, so the test would run twice; {fix}"
+            ),
+        );
+    }
+    expand_checked(which, args, item, TierSelection::from_env(), errors)
 }
 
+#[cfg(test)]
 pub(crate) fn expand_with(
     which: Attribute,
     args: TokenStream,
     item: TokenStream,
     selection: Result<TierSelection, String>,
 ) -> TokenStream {
-    let mut errors = Errors::default();
+    expand_checked(which, args, item, selection, Errors::default())
+}
+
+fn expand_checked(
+    which: Attribute,
+    args: TokenStream,
+    item: TokenStream,
+    selection: Result<TierSelection, String>,
+    mut errors: Errors,
+) -> TokenStream {
     let what = match which {
         Attribute::OverfitCheck => "fns that build a model to train",
         _ => "test functions",

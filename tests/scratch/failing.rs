@@ -12,9 +12,11 @@ fn returns_an_error() -> Result<(), String> {
     Err("the batch was empty".into())
 }
 
-// `#[test]` above `#[ml_test]`: libtest never sees the tier's #[ignore].
-#[test]
-#[ml_test(slow)]
+// `#[test]` above `#[ml_test]`: libtest never sees the tier's #[ignore]. Written on separate
+// lines it is a compile error; on one line the compile-time check cannot see it, and the
+// run-time check catches it.
+#[rustfmt::skip]
+#[test] #[ml_test(slow)]
 fn misordered_test_attribute() {}
 
 #[ml_test]

@@ -50,9 +50,10 @@ fn slow_cases(#[case] x: u32) {
 }
 
 /// `#[test]` above `#[ml_test]` registers the fn before ml-test sees it (the expansion leaves no
-/// trace): libtest holds it twice, and the second run fails with the order that works.
-#[test]
-#[ml_test]
+/// trace). On separate lines that is a compile error (tests/orders_wrong.rs); on one line the
+/// compile-time check cannot see it: libtest holds the fn twice, and the second run fails.
+#[rustfmt::skip]
+#[test] #[ml_test]
 fn test_above() {
     assert!(context::current().is_some());
 }
@@ -69,9 +70,9 @@ fn rstest_above(#[case] x: u32) {
 }
 
 /// test-case copies them below its own #[test]: like `#[test]` above, each case is registered
-/// twice, and the second run says which order works.
-#[test_case::test_case(1 ; "one")]
-#[ml_test]
+/// twice. On one line (as here) only the run-time check sees it.
+#[rustfmt::skip]
+#[test_case::test_case(1 ; "one")] #[ml_test]
 fn test_case_above(x: u32) {
     assert!(x > 0);
 }
