@@ -12,12 +12,41 @@
 /// (`test`, `test_case::test_case`, ...), if there is one.
 pub(crate) fn test_attribute_above(span: proc_macro::Span) -> Option<String> {
     let file = span.local_file()?;
-    let line = span.line();
-    let text = std::fs::read_to_string(file).ok()?;
-    let before: Vec<&str> = text.lines().take(line.checked_sub(1)?).collect();
-    attributes_above(&before.join("\n"))
+    let source = source(file)?;
+    // The text before the line of our attribute: only its end is read.
+    let start = *source.line_starts.get(span.line().checked_sub(1)?)?;
+    attributes_above(&source.text[..start])
         .into_iter()
         .find(|path| registers_tests(path))
+}
+
+/// A source file and where each of its lines starts.
+struct Source {
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+/// The file at `path`, read once while it is unchanged: a crate's tests are many expansions in
+/// few files, and each needs only a few lines of it. Keyed by size and modification time too, for
+/// a process that lives across edits (an editor's macro server).
+fn source(path: std::path::PathBuf) -> Option<std::sync::Arc<Source>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    type Key = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
+    static READ: Mutex<Option<HashMap<Key, Option<Arc<Source>>>>> = Mutex::new(None);
+    let metadata = std::fs::metadata(&path).ok()?;
+    let key = (path, metadata.len(), metadata.modified().ok());
+    let mut read = READ.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    read.get_or_insert_with(HashMap::new)
+        .entry(key)
+        .or_insert_with_key(|(path, _, _)| {
+            let text = std::fs::read_to_string(path).ok()?;
+            let line_starts = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+                .collect();
+            Some(Arc::new(Source { text, line_starts }))
+        })
+        .clone()
 }
 
 /// Whether an attribute with this path registers libtest tests without ml-test seeing it.
