@@ -51,28 +51,33 @@ impl ToTokens for FnItem {
     }
 }
 
-impl FnItem {
-    /// The body's inner attributes (`#![allow(..)]`, `//!` docs) and the statements after them.
-    pub(crate) fn split_body(&self) -> (TokenStream, TokenStream) {
-        let mut tokens = self.body.stream().into_iter().peekable();
-        let mut inner = TokenStream::new();
-        loop {
-            let mut lookahead = tokens.clone();
-            match (lookahead.next(), lookahead.next(), lookahead.next()) {
-                (
-                    Some(TokenTree::Punct(hash)),
-                    Some(TokenTree::Punct(bang)),
-                    Some(TokenTree::Group(group)),
-                ) if hash.as_char() == '#'
-                    && bang.as_char() == '!'
-                    && group.delimiter() == Delimiter::Bracket =>
-                {
-                    inner.extend(tokens.by_ref().take(3));
-                }
-                _ => break,
+/// A body's inner attributes (`#![allow(..)]`, `//!` docs) and the statements after them.
+pub(crate) fn split_body(body: &Group) -> (TokenStream, TokenStream) {
+    let mut tokens = body.stream().into_iter().peekable();
+    let mut inner = TokenStream::new();
+    loop {
+        let mut lookahead = tokens.clone();
+        match (lookahead.next(), lookahead.next(), lookahead.next()) {
+            (
+                Some(TokenTree::Punct(hash)),
+                Some(TokenTree::Punct(bang)),
+                Some(TokenTree::Group(group)),
+            ) if hash.as_char() == '#'
+                && bang.as_char() == '!'
+                && group.delimiter() == Delimiter::Bracket =>
+            {
+                inner.extend(tokens.by_ref().take(3));
             }
+            _ => break,
         }
-        (inner, tokens.collect())
+    }
+    (inner, tokens.collect())
+}
+
+impl FnItem {
+    /// The body's inner attributes and the statements after them.
+    pub(crate) fn split_body(&self) -> (TokenStream, TokenStream) {
+        split_body(&self.body)
     }
 
     /// The span of the fn's name, where errors about the fn as a whole point.

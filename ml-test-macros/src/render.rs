@@ -102,7 +102,7 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
         && test.timeout.is_none()
         && test.seeds.is_none();
     let fn_body = if inline {
-        let (inner, rest) = split(&body);
+        let (inner, rest) = crate::item::split_body(&body);
         // Mock handles become bindings: the test itself takes no parameters (unless a case
         // generator supplies them).
         let handles = if cases {
@@ -140,16 +140,6 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
 }
 
 /// The body's inner attributes and its statements.
-fn split(body: &proc_macro2::Group) -> (TokenStream, TokenStream) {
-    let function = FnItem {
-        attrs: Vec::new(),
-        vis: syn::Visibility::Inherited,
-        sig: syn::parse_quote!(fn f()),
-        body: body.clone(),
-    };
-    function.split_body()
-}
-
 /// `let <pattern>: Mock = scope.handle(i);` per mock handle parameter.
 fn bind_handles(inputs: syn::punctuated::Punctuated<FnArg, syn::Token![,]>) -> TokenStream {
     let scope = hidden("__ml_test_scope");
