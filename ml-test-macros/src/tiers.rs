@@ -44,8 +44,8 @@ pub(crate) struct Prerequisites {
 }
 
 impl Prerequisites {
-    /// Both present: for selections made in tests of the macros.
-    #[cfg(test)]
+    /// Both present: for selections that consult neither (no tier is implied by `all`), and for
+    /// selections made in tests of the macros.
     pub(crate) fn present() -> Prerequisites {
         Prerequisites {
             gpu: Ok(true),
@@ -69,9 +69,9 @@ impl TierSelection {
     /// Reads `ML_TEST_TIERS` from the compiler's environment.
     pub(crate) fn from_env() -> Result<TierSelection, String> {
         match std::env::var(TIERS_VAR) {
-            Ok(value) => TierSelection::parse_with(Some(&value), Prerequisites::of_this_build()),
+            Ok(value) => TierSelection::parse_with(Some(&value), Prerequisites::of_this_build),
             Err(std::env::VarError::NotPresent) => {
-                TierSelection::parse_with(None, Prerequisites::of_this_build())
+                TierSelection::parse_with(None, Prerequisites::of_this_build)
             }
             Err(std::env::VarError::NotUnicode(value)) => Err(format!(
                 "{TIERS_VAR}={value:?} is not valid UTF-8; expected a comma-separated list of tiers ({}) or `all`",
@@ -84,12 +84,14 @@ impl TierSelection {
     /// The prerequisites of `gpu` and `e2e` count as present.
     #[cfg(test)]
     pub(crate) fn parse(value: Option<&str>) -> Result<TierSelection, String> {
-        TierSelection::parse_with(value, Prerequisites::present())
+        TierSelection::parse_with(value, Prerequisites::present)
     }
 
+    /// `prerequisites` is asked only when `all` implies a tier that has them: detecting an
+    /// accelerator may run `nvidia-smi`, which most builds need not pay for.
     pub(crate) fn parse_with(
         value: Option<&str>,
-        prerequisites: Prerequisites,
+        prerequisites: impl FnOnce() -> Prerequisites,
     ) -> Result<TierSelection, String> {
         let Some(value) = value.filter(|value| !value.trim().is_empty()) else {
             return Ok(TierSelection {
@@ -99,7 +101,7 @@ impl TierSelection {
                     DEFAULT_TIERS.join(",")
                 ),
                 implicit: Vec::new(),
-                prerequisites,
+                prerequisites: Prerequisites::present(),
             });
         };
         let mut selected = Vec::new();
@@ -132,6 +134,11 @@ impl TierSelection {
             .copied()
             .filter(|tier| !named.contains(tier))
             .collect();
+        let prerequisites = if implicit.iter().any(|tier| matches!(*tier, "gpu" | "e2e")) {
+            prerequisites()
+        } else {
+            Prerequisites::present()
+        };
         if implicit.contains(&"gpu") {
             // Read to decide whether `all` runs the gpu tier here: an invalid value is an error.
             prerequisites.gpu.clone()?;
@@ -233,7 +240,7 @@ mod tests {
             gpu: Ok(false),
             endpoint: false,
         };
-        let all = TierSelection::parse_with(Some("all"), missing.clone()).unwrap();
+        let all = TierSelection::parse_with(Some("all"), || missing.clone()).unwrap();
         let gpu = all.ignore_reason("gpu").unwrap();
         assert!(
             gpu.starts_with(
@@ -248,14 +255,14 @@ mod tests {
         );
         assert_eq!(all.ignore_reason("slow"), None);
         // Named, they run (and fail at run time saying what is missing).
-        let named = TierSelection::parse_with(Some("gpu,e2e"), missing).unwrap();
+        let named = TierSelection::parse_with(Some("gpu,e2e"), || missing).unwrap();
         assert_eq!(named.ignore_reason("gpu"), None);
         assert_eq!(named.ignore_reason("e2e"), None);
         let invalid = Prerequisites {
             gpu: Err("ML_TEST_GPU=\"yes\" is not valid".into()),
             endpoint: true,
         };
-        assert!(TierSelection::parse_with(Some("all"), invalid).is_err());
+        assert!(TierSelection::parse_with(Some("all"), || invalid).is_err());
     }
 
     #[test]
