@@ -33,11 +33,6 @@ impl Verdicts {
     }
 }
 
-/// Whether this process runs one test (nextest's default), so sharing must cross processes.
-fn process_per_test() -> bool {
-    std::env::var_os("NEXTEST_EXECUTION_MODE").is_some_and(|mode| mode == "process-per-test")
-}
-
 /// The verdicts of group `name` with `seed`: computed here, or, under nextest, by the first
 /// process that needed them. `names` maps a check name read back to its static name.
 pub(crate) fn once_per_run(
@@ -46,7 +41,8 @@ pub(crate) fn once_per_run(
     names: &[&'static str],
     compute: impl FnOnce() -> Verdicts,
 ) -> Verdicts {
-    if !process_per_test() {
+    // One test per process (nextest's default): sharing must cross processes.
+    if !crate::exclusive::process_per_test() {
         return compute();
     }
     match shared(name, seed, names, compute) {
