@@ -483,9 +483,8 @@ impl FitGroup {
     /// process, and under nextest once per test run for all its processes.
     fn verdicts<F: Fitter>(&'static self, build: fn() -> F) -> &'static Verdicts {
         self.verdicts.get_or_init(|| {
-            let seed = TestContext::base_seed(&self.entry).0;
             let names = FitCheck::ALL.map(FitCheck::name);
-            shared::once_per_run(self.entry.name(), seed, &names, || {
+            shared::once_per_run(&self.entry, &names, || {
                 let run = self.run(build);
                 let span = (run.sweep[0].0, run.sweep[run.sweep.len() - 1].0);
                 Verdicts {

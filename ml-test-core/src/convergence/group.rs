@@ -212,9 +212,8 @@ impl CheckGroup {
     /// process, and under nextest once per test run for all its processes.
     fn verdicts<T: Trainer>(&'static self, build: fn() -> T) -> &'static Verdicts {
         self.verdicts.get_or_init(|| {
-            let seed = TestContext::base_seed(&self.entry).0;
             let names = Check::ALL.map(Check::name);
-            shared::once_per_run(self.entry.name(), seed, &names, || {
+            shared::once_per_run(&self.entry, &names, || {
                 let run = self.run(build);
                 let checks = self.checks(&[Check::Deterministic]);
                 Verdicts {

@@ -33,14 +33,16 @@ impl Verdicts {
     }
 }
 
-/// The verdicts of group `name` with `seed`: computed here, or, under nextest, by the first
-/// process that needed them. `names` maps a check name read back to its static name.
+/// The verdicts of the group of `entry`, with the seed its run starts from: computed here, or,
+/// under nextest, by the first process that needed them. `names` maps a check name read back to
+/// its static name.
 pub(crate) fn once_per_run(
-    name: &str,
-    seed: u64,
+    entry: &crate::TestEntry,
     names: &[&'static str],
     compute: impl FnOnce() -> Verdicts,
 ) -> Verdicts {
+    let name = entry.name();
+    let seed = crate::context::TestContext::base_seed(entry).0;
     // One test per process (nextest's default): sharing must cross processes.
     if !crate::exclusive::process_per_test() {
         return compute();
