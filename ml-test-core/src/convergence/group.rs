@@ -11,19 +11,7 @@ use crate::context::TestContext;
 
 /// The entry of a group made by hand: `name` labels its messages and derives its seed.
 pub(super) const fn standalone_entry(name: &'static str) -> TestEntry {
-    TestEntry {
-        path: name,
-        tier: crate::Tier::Unit,
-        seed: None,
-        timeout: None,
-        seeds: None,
-        exclusive: false,
-        ignored: None,
-        file: "",
-        line: 0,
-        expects_panic: false,
-        kind: crate::TestKind::CheckGroup,
-    }
+    TestEntry::new(name, crate::Tier::Unit, "", 0).of_kind(crate::TestKind::CheckGroup)
 }
 
 /// The checks `#[overfit_check]` can generate, one test each.
