@@ -463,7 +463,10 @@ fn check_gpu(entry: &TestEntry) {
     }
     // Detected once per process: it may run `nvidia-smi`.
     static VISIBLE: std::sync::OnceLock<Result<bool, String>> = std::sync::OnceLock::new();
-    match VISIBLE.get_or_init(crate::prerequisites::gpu_visible).clone() {
+    match VISIBLE
+        .get_or_init(crate::prerequisites::gpu_visible)
+        .clone()
+    {
         Ok(true) => {}
         Ok(false) => panic!(
             "`{}` is in tier gpu, and no accelerator is visible here (looked for {}). Run it on a \

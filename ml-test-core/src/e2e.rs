@@ -98,6 +98,9 @@ pub struct ModelMetadata {
 pub struct Client {
     base: String,
     agent: ureq::Agent,
+    /// Each model's first input name, from its metadata: asked once per model, not per `infer`,
+    /// so a latency measured over `infer` is the inference's.
+    input_names: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
 }
 
 impl Client {
@@ -110,6 +113,7 @@ impl Client {
         Client {
             base: base_url.trim_end_matches('/').to_owned(),
             agent: config.new_agent(),
+            input_names: std::sync::Arc::default(),
         }
     }
 
@@ -203,9 +207,8 @@ impl Client {
         D: Dimension,
     {
         let attempt = || -> Result<ArrayD<f64>, Error> {
-            let metadata = self.metadata(name)?;
-            let input = metadata.inputs.first().map_or("input-0", |spec| &spec.name);
-            let response = self.infer_request(name).input(input, x).send()?;
+            let input = self.first_input(name)?;
+            let response = self.infer_request(name).input(&input, x).send()?;
             response
                 .outputs
                 .into_iter()
@@ -219,6 +222,26 @@ impl Client {
         attempt().unwrap_or_else(|error| {
             panic!("inference on `{name}` at {} failed: {error}", self.base)
         })
+    }
+
+    /// The name of `model`'s first input, from its metadata (`input-0` if it lists none).
+    fn first_input(&self, model: &str) -> Result<String, Error> {
+        let known = |names: &std::collections::HashMap<String, String>| names.get(model).cloned();
+        let lock = || {
+            self.input_names
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(name) = known(&lock()) {
+            return Ok(name);
+        }
+        let metadata = self.metadata(model)?;
+        let name = metadata
+            .inputs
+            .first()
+            .map_or_else(|| "input-0".to_owned(), |spec| spec.name.clone());
+        lock().insert(model.to_owned(), name.clone());
+        Ok(name)
     }
 
     /// A request with several named inputs, chosen outputs, or a raw body.
