@@ -101,11 +101,12 @@
 pub use ml_test_core::behaviour;
 pub use ml_test_core::convergence;
 
+
 /// Post-deployment tests (tier `e2e`): an Open Inference Protocol v2 client of the deployment in
 /// `ML_TEST_ENDPOINT`, and a helper that starts a server process.
 #[cfg(feature = "e2e")]
 pub use ml_test_core::e2e;
-pub use ml_test_core::{Fitter, Trainer, param};
+pub use ml_test_core::{Fitter, Trainer, TryTrainer, param};
 pub use ml_test_core::{
     TestEntry, TestKind, TestReturn, Tier, context, registry, registry_by_tier, rng,
 };
@@ -129,9 +130,9 @@ pub use ml_test_core::rand;
 pub mod prelude {
     pub use ml_test_core::assert_close;
     pub use ml_test_core::behaviour;
-    pub use ml_test_core::loader::Mock;
+    pub use ml_test_core::loader::{Mock, close, eq};
     pub use ml_test_core::model::{Model, ModelError, SharedModel};
-    pub use ml_test_core::{Fitter, Tier, Trainer, param, rng};
+    pub use ml_test_core::{Fitter, Tier, Trainer, TryTrainer, param, rng};
     pub use ml_test_core::{gates, latency, metrics};
     pub use ml_test_macros::{ml_test, mock_model, model_loader, overfit_check, random_weights};
 }

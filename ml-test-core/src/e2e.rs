@@ -301,6 +301,8 @@ fn datatype(dtype: Dtype) -> &'static str {
         Dtype::U16 => "UINT16",
         Dtype::U32 => "UINT32",
         Dtype::U64 | Dtype::Usize => "UINT64",
+        Dtype::F16 => "FP16",
+        Dtype::BF16 => "BF16",
         Dtype::F32 => "FP32",
         Dtype::F64 => "FP64",
     }
@@ -318,7 +320,7 @@ impl InferRequest<'_> {
         let data: Vec<Value> = values
             .iter()
             .map(|value| match dtype {
-                Dtype::F32 | Dtype::F64 => json!(value),
+                Dtype::F16 | Dtype::BF16 | Dtype::F32 | Dtype::F64 => json!(value),
                 _ => json!(*value as i64),
             })
             .collect();

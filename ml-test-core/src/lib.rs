@@ -27,7 +27,7 @@ mod tier;
 
 pub use behaviour::behaviour;
 pub use context::{TestContext, rng};
-pub use convergence::{Fitter, Trainer, param};
+pub use convergence::{Fitter, Trainer, TryTrainer, param};
 pub use gates::gates;
 pub use latency::latency;
 pub use loader::{Call, Mock, close, eq};

@@ -20,6 +20,10 @@ pub enum Dtype {
     U32,
     U64,
     Usize,
+    /// IEEE half precision (a candle or burn tensor's `f16`).
+    F16,
+    /// bfloat16 (a candle or burn tensor's `bf16`).
+    BF16,
     F32,
     F64,
 }
@@ -38,19 +42,25 @@ impl Dtype {
             Dtype::U32 => "u32",
             Dtype::U64 => "u64",
             Dtype::Usize => "usize",
+            Dtype::F16 => "f16",
+            Dtype::BF16 => "bf16",
             Dtype::F32 => "f32",
             Dtype::F64 => "f64",
         }
     }
 
     fn is_float(self) -> bool {
-        matches!(self, Dtype::F32 | Dtype::F64)
+        matches!(self, Dtype::F16 | Dtype::BF16 | Dtype::F32 | Dtype::F64)
     }
 
     /// `value` as this type would hold it: an expected `0.1` (f64) compared with an f32 input is
     /// the f32 nearest 0.1, as if the test had written `0.1f32`.
     pub fn round(self, value: f64) -> f64 {
         match self {
+            Dtype::F16 => round_to_float(value, 10, -14, 65504.0),
+            Dtype::BF16 => {
+                round_to_float(f64::from(value as f32), 7, -126, 3.389_531_389_251_535e38)
+            }
             Dtype::F32 => f64::from(value as f32),
             Dtype::F64 => value,
             _ => value.round(),
@@ -59,11 +69,28 @@ impl Dtype {
 
     fn format(self, value: f64) -> String {
         match self {
-            Dtype::F32 => format!("{:?}", value as f32),
+            Dtype::F16 | Dtype::BF16 | Dtype::F32 => format!("{:?}", value as f32),
             Dtype::F64 => format!("{value:?}"),
             _ if value.is_finite() => format!("{value:.0}"),
             _ => format!("{value:?}"),
         }
+    }
+}
+
+/// `value` rounded (ties to even) to the nearest float with `mantissa` explicit mantissa bits,
+/// smallest normal exponent `min_exponent` (below it the spacing stays that of subnormals) and
+/// largest finite value `max` (beyond it: infinity), as a half-precision store would hold it.
+fn round_to_float(value: f64, mantissa: i32, min_exponent: i32, max: f64) -> f64 {
+    if !value.is_finite() || value == 0.0 {
+        return value;
+    }
+    let exponent = (value.abs().log2().floor() as i32).max(min_exponent);
+    let quantum = 2f64.powi(exponent - mantissa);
+    let rounded = (value / quantum).round_ties_even() * quantum;
+    if rounded.abs() > max {
+        f64::INFINITY.copysign(value)
+    } else {
+        rounded
     }
 }
 
@@ -224,10 +251,77 @@ fn write_axis(out: &mut String, numbers: &Numbers, axis: usize, offset: usize) {
 }
 
 /// Values that can be seen as [`Numbers`]: ndarrays of any numeric element type and rank,
-/// `Vec`s, slices, fixed-size arrays and scalars.
+/// `Vec`s, slices and fixed-size arrays (nested for rank > 1: `Vec<Vec<f32>>`), scalars, and
+/// with the `candle` / `burn` features those frameworks' tensors.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a numeric value ml-test can compare",
+    label = "expected numbers here",
+    note = "numeric values are ndarrays, `Vec`s, slices and arrays of numbers (nested for rank > 1), primitive numbers, and candle / burn tensors with the `candle` / `burn` features of ml-test",
+    note = "to match another input type in a call assertion, write `eq(value)` (any `PartialEq + Debug` type) or inspect `mock.calls()`"
+)]
 pub trait Numeric {
     /// The value's shape, element type and values.
+    ///
+    /// # Panics
+    /// When the value has no rectangular shape (a ragged nested `Vec`); [`try_numbers`]
+    /// (Self::try_numbers) says so without panicking.
     fn numbers(&self) -> Numbers;
+
+    /// The value's numbers, or why it has none (rows of a nested `Vec` of different lengths).
+    ///
+    /// # Errors
+    /// When the value is not rectangular.
+    fn try_numbers(&self) -> Result<Numbers, String> {
+        Ok(self.numbers())
+    }
+
+    /// The element type every value of this type has, if the type alone says (for an empty
+    /// `Vec`).
+    #[doc(hidden)]
+    fn dtype_hint() -> Option<Dtype>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
+    /// `items` stacked along a new first axis. Each row must have the same shape.
+    #[doc(hidden)]
+    fn stack(items: &[Self]) -> Result<Numbers, String>
+    where
+        Self: Sized,
+    {
+        let Some(first) = items.first() else {
+            return Ok(Numbers {
+                shape: vec![0],
+                dtype: Self::dtype_hint().unwrap_or(Dtype::F64),
+                values: Vec::new(),
+            });
+        };
+        let first = first.try_numbers()?;
+        let mut shape = Vec::with_capacity(first.shape.len() + 1);
+        shape.push(items.len());
+        shape.extend_from_slice(&first.shape);
+        let mut values = Vec::with_capacity(items.len() * first.values.len());
+        values.extend_from_slice(&first.values);
+        for (row, item) in items.iter().enumerate().skip(1) {
+            let numbers = item.try_numbers()?;
+            if numbers.shape != first.shape {
+                return Err(format!(
+                    "a nested sequence whose rows differ in shape has no array shape: row {row} \
+                     has shape {}, row 0 has shape {}",
+                    numbers.shape_text(),
+                    first.shape_text()
+                ));
+            }
+            values.extend_from_slice(&numbers.values);
+        }
+        Ok(Numbers {
+            shape,
+            dtype: first.dtype,
+            values,
+        })
+    }
 }
 
 macro_rules! scalar_numeric {
@@ -240,31 +334,65 @@ macro_rules! scalar_numeric {
                     values: vec![self.to_f64()],
                 }
             }
+
+            fn dtype_hint() -> Option<Dtype> {
+                Some(<$ty as Element>::DTYPE)
+            }
+
+            /// A flat sequence of numbers: one pass, no per-element allocation.
+            fn stack(items: &[$ty]) -> Result<Numbers, String> {
+                Ok(Numbers {
+                    shape: vec![items.len()],
+                    dtype: <$ty as Element>::DTYPE,
+                    values: items.iter().map(|x| x.to_f64()).collect(),
+                })
+            }
         }
     )*};
 }
 
 scalar_numeric!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
 
-impl<T: Element> Numeric for [T] {
+fn panic_not_rectangular(why: String) -> ! {
+    panic!("{why}; compare such values with `eq(..)`, or pad the rows to one length")
+}
+
+impl<T: Numeric> Numeric for [T] {
     fn numbers(&self) -> Numbers {
-        Numbers {
-            shape: vec![self.len()],
-            dtype: T::DTYPE,
-            values: self.iter().map(|x| x.to_f64()).collect(),
-        }
+        self.try_numbers()
+            .unwrap_or_else(|why| panic_not_rectangular(why))
+    }
+
+    fn try_numbers(&self) -> Result<Numbers, String> {
+        T::stack(self)
     }
 }
 
-impl<T: Element> Numeric for Vec<T> {
+impl<T: Numeric> Numeric for Vec<T> {
     fn numbers(&self) -> Numbers {
         self.as_slice().numbers()
     }
+
+    fn try_numbers(&self) -> Result<Numbers, String> {
+        T::stack(self)
+    }
+
+    fn dtype_hint() -> Option<Dtype> {
+        T::dtype_hint()
+    }
 }
 
-impl<T: Element, const N: usize> Numeric for [T; N] {
+impl<T: Numeric, const N: usize> Numeric for [T; N] {
     fn numbers(&self) -> Numbers {
         self.as_slice().numbers()
+    }
+
+    fn try_numbers(&self) -> Result<Numbers, String> {
+        T::stack(self)
+    }
+
+    fn dtype_hint() -> Option<Dtype> {
+        T::dtype_hint()
     }
 }
 
@@ -281,11 +409,19 @@ where
             values: self.iter().map(|x| x.to_f64()).collect(),
         }
     }
+
+    fn dtype_hint() -> Option<Dtype> {
+        Some(S::Elem::DTYPE)
+    }
 }
 
 impl<T: Numeric + ?Sized> Numeric for &T {
     fn numbers(&self) -> Numbers {
         (**self).numbers()
+    }
+
+    fn try_numbers(&self) -> Result<Numbers, String> {
+        (**self).try_numbers()
     }
 }
 
@@ -352,7 +488,13 @@ impl Literal {
 pub struct LiteralMismatch(pub String);
 
 /// Output types a numeric literal converts to: numeric scalars, `Vec`s of them (nested for
-/// rank > 1), and owned ndarrays of any numeric element type and rank.
+/// rank > 1), owned ndarrays of any numeric element type and rank, and candle / burn tensors
+/// with those features.
+#[diagnostic::on_unimplemented(
+    message = "a numeric literal cannot become `{Self}`",
+    label = "not an ndarray, (nested) `Vec`, scalar or tensor of numbers",
+    note = "give the mock a value of this type (`returns = <expression>`) or build it per call with `returns_fn = |input| ..`"
+)]
 pub trait FromLiteral: Sized {
     /// The value for `literal`.
     ///
@@ -363,7 +505,7 @@ pub trait FromLiteral: Sized {
     fn describe() -> String;
 }
 
-fn element_of<T: Element>(scalar: Scalar) -> Result<T, LiteralMismatch> {
+pub(crate) fn element_of<T: Element>(scalar: Scalar) -> Result<T, LiteralMismatch> {
     T::from_scalar(scalar).ok_or_else(|| {
         let number = match scalar {
             Scalar::Int(int) => int.to_string(),
@@ -557,6 +699,41 @@ mod tests {
         assert_eq!(compact(1.5e-7), "1.5000e-7");
         assert_eq!(compact(1e37), "1.0000e37");
         assert_eq!(compact(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn nested_sequences_are_arrays_and_ragged_ones_say_so() {
+        let nested = vec![vec![1.0f32, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]];
+        let numbers = nested.numbers();
+        assert_eq!(numbers.shape, vec![3, 2]);
+        assert_eq!(numbers.dtype, Dtype::F32);
+        assert_eq!(numbers.values, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!([[1u8], [2]].numbers().shape, vec![2, 1]);
+        assert_eq!(vec![array![1i64, 2]].numbers().shape, vec![1, 2]);
+        let empty: Vec<Vec<u16>> = Vec::new();
+        assert_eq!(
+            (empty.numbers().shape, empty.numbers().dtype),
+            (vec![0], Dtype::U16)
+        );
+        let ragged = vec![vec![1u32, 2, 3], vec![4]];
+        assert_eq!(
+            ragged.try_numbers().unwrap_err(),
+            "a nested sequence whose rows differ in shape has no array shape: row 1 has shape \
+             (1,), row 0 has shape (3,)"
+        );
+    }
+
+    #[test]
+    fn half_precision_rounds_as_the_formats_store() {
+        // f16: 11 significant bits; 0.1 is stored as 0.0999755859375.
+        assert_eq!(Dtype::F16.round(0.1), 0.0999755859375);
+        assert_eq!(Dtype::F16.round(2049.0), 2048.0); // ties to even
+        assert_eq!(Dtype::F16.round(70000.0), f64::INFINITY);
+        assert_eq!(Dtype::F16.round(1e-7), 1.1920928955078125e-7); // a subnormal
+        // bf16: 8 significant bits, f32's range; 0.1 is stored as 0.10009765625.
+        assert_eq!(Dtype::BF16.round(0.1), 0.10009765625);
+        assert_eq!(Dtype::BF16.round(1e30), 202.0 * 2f64.powi(92));
+        assert_eq!(Dtype::F16.name(), "f16");
     }
 
     #[test]

@@ -562,6 +562,7 @@ fn thresholds(args: &OverfitArgs) -> TokenStream {
         ("min_decrease", "min_decrease"),
         ("min_param_change", "min_param_change"),
         ("init_rtol", "init_rtol"),
+        ("init_sigmas", "init_sigmas"),
     ] {
         if let Some(value) = args.number(option) {
             let field = format_ident!("{field}");
@@ -570,6 +571,9 @@ fn thresholds(args: &OverfitArgs) -> TokenStream {
     }
     if let Some(steps) = args.deterministic_steps {
         fields.push(quote!(deterministic_steps: #steps));
+    }
+    if let Some(samples) = args.init_samples {
+        fields.push(quote!(init_samples: #samples));
     }
     quote! {
         ::ml_test::__private::Thresholds {

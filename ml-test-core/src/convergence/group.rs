@@ -128,11 +128,22 @@ impl CheckGroup {
         let steps = self.thresholds.deterministic_steps.min(self.steps).max(1);
         let first_losses = || {
             Self::with_fresh_trainer(build, context(), |trainer| {
-                (0..steps).map(|_| trainer.step()).collect::<Vec<f64>>()
+                let mut losses = Vec::with_capacity(steps);
+                for step in 0..steps {
+                    match trainer.__ml_test_step() {
+                        Ok(loss) => losses.push(loss),
+                        Err(error) => {
+                            let check = Check::Deterministic.name();
+                            let failure = checks::failed_step(check, step, &error, steps);
+                            return Err((failure, losses));
+                        }
+                    }
+                }
+                Ok(losses)
             })
         };
-        let first = first_losses();
-        let second = first_losses();
+        let first = first_losses()?;
+        let second = first_losses()?;
         checks::deterministic(&first, &second).map_err(|failure| (failure, first))
     }
 
@@ -157,7 +168,7 @@ impl CheckGroup {
 
     /// Runs `checks` on a fresh training run with `seed`, bypassing the shared run: for sweeping
     /// seeds, as the framework's own bug zoo does. Returns each check's verdict. The run is only
-    /// recorded if a check other than `deterministic` needs it.
+    /// recorded if a check other than `deterministic` and `loss_at_init` needs it.
     pub fn sweep<T: Trainer>(
         &'static self,
         build: fn() -> T,
@@ -171,14 +182,71 @@ impl CheckGroup {
             .map(|&check| {
                 let verdict = match check {
                     Check::Deterministic => self.deterministic(build, context).map_err(|(f, _)| f),
-                    other => self.verdict(other, run.get_or_init(|| self.record(build, context()))),
+                    Check::LossAtInit => self.loss_at_init(build, seed),
+                    other => {
+                        let run = run.get_or_init(|| self.record(build, context()));
+                        self.verdict(other, run, build, seed)
+                    }
                 };
                 (check, verdict)
             })
             .collect()
     }
 
-    fn verdict(&self, check: Check, run: &TrainingRun) -> Result<(), CheckFailure> {
+    /// The first loss of a fresh trainer built with `seed`: what `loss_at_init` judges, for
+    /// measuring how a model's initial loss spreads over seeds before choosing `init_rtol`.
+    ///
+    /// # Errors
+    /// When the trainer's first step fails; the error's text.
+    pub fn initial_loss<T: Trainer>(
+        &'static self,
+        build: fn() -> T,
+        seed: u64,
+    ) -> Result<f64, String> {
+        let context = TestContext::with_seed(&self.entry, seed);
+        Self::with_fresh_trainer(build, context, |trainer| trainer.__ml_test_step())
+    }
+
+    /// `loss_at_init`: the first losses of `init_samples` fresh trainers, the first built with
+    /// `seed` and the others with seeds derived from it.
+    fn loss_at_init<T: Trainer>(
+        &'static self,
+        build: fn() -> T,
+        seed: u64,
+    ) -> Result<(), CheckFailure> {
+        let classes = self.classes.unwrap_or_else(|| {
+            panic!("`loss_at_init` needs `loss_at_init(classes = C)` on #[overfit_check]")
+        });
+        let samples = self.thresholds.init_samples.max(1) as u64;
+        let mut initial = Vec::new();
+        for sample in 0..samples {
+            let sample_seed = crate::context::stream_seed(seed, sample);
+            let context = TestContext::with_seed(&self.entry, sample_seed);
+            let first =
+                Self::with_fresh_trainer(build, context, |trainer| trainer.__ml_test_step());
+            match first {
+                Ok(loss) => initial.push(loss),
+                Err(error) => {
+                    return Err(checks::failed_step(Check::LossAtInit.name(), 0, &error, 1));
+                }
+            }
+        }
+        checks::loss_at_init(&initial, classes, &self.thresholds)
+    }
+
+    fn verdict<T: Trainer>(
+        &'static self,
+        check: Check,
+        run: &TrainingRun,
+        build: fn() -> T,
+        seed: u64,
+    ) -> Result<(), CheckFailure> {
+        if check == Check::LossAtInit {
+            return self.loss_at_init(build, seed);
+        }
+        if let Some((step, error)) = &run.failed_step {
+            return Err(checks::failed_step(check.name(), *step, error, run.steps));
+        }
         let frozen = self.frozen;
         match check {
             Check::LossIsFinite => checks::loss_is_finite(run),
@@ -186,12 +254,7 @@ impl CheckGroup {
             Check::ParamsUpdate => checks::params_update(run, frozen, &self.thresholds),
             Check::OverfitsBatch => checks::overfits_batch(run, &self.thresholds),
             Check::Frozen => checks::frozen(run, frozen, &self.thresholds),
-            Check::LossAtInit => {
-                let classes = self.classes.unwrap_or_else(|| {
-                    panic!("`loss_at_init` needs `loss_at_init(classes = C)` on #[overfit_check]")
-                });
-                checks::loss_at_init(run, classes, &self.thresholds)
-            }
+            Check::LossAtInit => unreachable!("judged on fresh initialisations above"),
             Check::Deterministic => unreachable!("needs two fresh trainers, not a run"),
         }
     }
@@ -203,13 +266,14 @@ impl CheckGroup {
             let names = Check::ALL.map(Check::name);
             shared::once_per_run(&self.entry, &names, || {
                 let run = self.run(build);
+                let seed = TestContext::for_test(&self.entry).seed();
                 let checks = self.checks(&[Check::Deterministic]);
                 Verdicts {
                     series: run.losses.clone(),
                     span: (0, 0),
                     verdicts: checks
                         .into_iter()
-                        .map(|check| (check.name(), self.verdict(check, run)))
+                        .map(|check| (check.name(), self.verdict(check, run, build, seed)))
                         .collect(),
                 }
             })

@@ -16,7 +16,7 @@ mod trainer;
 pub use checks::{CheckFailure, Thresholds};
 pub use fit::{FitCheck, FitGroup, FitRun, FitThresholds, Fitter};
 pub use group::{Check, CheckGroup};
-pub use trainer::{Trainer, param};
+pub use trainer::{Trainer, TryTrainer, param};
 
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,9 @@ pub struct TrainingRun {
     pub losses: Vec<f64>,
     /// The step (0-based) and value of the first NaN or infinite loss.
     pub first_non_finite: Option<(usize, f64)>,
+    /// The step (0-based) at which a [`TryTrainer`] step failed, and its error. Training stops
+    /// there, and every check reports it.
+    pub failed_step: Option<(usize, String)>,
     /// Trainable tensors before the first step.
     pub params_start: Vec<(String, ArrayD<f64>)>,
     /// Trainable tensors after the first step.
@@ -48,9 +51,16 @@ impl TrainingRun {
         let params_start = trainer.parameters();
         let mut losses = Vec::with_capacity(steps);
         let mut first_non_finite = None;
+        let mut failed_step = None;
         let mut params_after_first = Vec::new();
         for step in 0..steps {
-            let loss = trainer.step();
+            let loss = match trainer.__ml_test_step() {
+                Ok(loss) => loss,
+                Err(error) => {
+                    failed_step = Some((step, error));
+                    break;
+                }
+            };
             losses.push(loss);
             if step == 0 {
                 params_after_first = trainer.parameters();
@@ -64,6 +74,7 @@ impl TrainingRun {
         TrainingRun {
             losses,
             first_non_finite,
+            failed_step,
             params_start,
             params_after_first,
             params_end,

@@ -21,8 +21,9 @@ pub type CloneOutput<O> = fn(&(dyn Any + Send + Sync)) -> Option<O>;
 pub struct Adapters<I, O> {
     /// A copy of the input, for `Call::input` and `eq(..)` matchers (`I: Clone`).
     pub record_input: Option<RecordInput<I>>,
-    /// The input's numbers, for numeric matchers and messages (`I: Numeric`).
-    pub input_numbers: Option<fn(&I) -> Numbers>,
+    /// The input's numbers, for numeric matchers and messages (`I: Numeric`); `None` for a value
+    /// without a rectangular shape (a ragged `Vec<Vec<u32>>` of token ids).
+    pub input_numbers: Option<fn(&I) -> Option<Numbers>>,
     /// The input's `Debug` text, for messages (`I: Debug`).
     pub debug_input: Option<fn(&I) -> String>,
     /// The output built from a `returns` literal (`O: FromLiteral`).
@@ -79,9 +80,9 @@ pub mod probe {
     capability!(RecordsInput, CannotRecordInput, record_input -> Option<RecordInput<I>>,
         [I: Clone + Send + Sync + 'static],
         Some(|input: &I| Box::new(input.clone()) as Box<dyn Any + Send + Sync>), None);
-    capability!(NumericInput, OpaqueInput, input_numbers -> Option<fn(&I) -> Numbers>,
+    capability!(NumericInput, OpaqueInput, input_numbers -> Option<fn(&I) -> Option<Numbers>>,
         [I: Numeric],
-        Some(|input: &I| input.numbers()), None);
+        Some(|input: &I| input.try_numbers().ok()), None);
     capability!(DebugInput, NoDebugInput, debug_input -> Option<fn(&I) -> String>,
         [I: Debug],
         Some(|input: &I| format!("{input:?}")), None);
@@ -100,7 +101,7 @@ pub mod probe {
     }
     impl<T: Numeric> NumericValue for ValueProbe<'_, T> {
         fn value_numbers(&self) -> Option<Numbers> {
-            Some(self.0.numbers())
+            self.0.try_numbers().ok()
         }
     }
     #[doc(hidden)]

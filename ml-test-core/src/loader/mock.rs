@@ -372,7 +372,7 @@ impl<I: 'static, O: 'static> MockModel<I, O> {
 
     fn record(&self, input: &I) {
         let adapters = &self.adapters;
-        let numbers = adapters.input_numbers.map(|numbers| numbers(input));
+        let numbers = adapters.input_numbers.and_then(|numbers| numbers(input));
         // Messages show numeric inputs by their numbers; Debug text only for the others.
         let debug = match (&numbers, adapters.debug_input) {
             (Some(_), _) => String::new(),
@@ -515,6 +515,11 @@ fn list_calls(calls: &[Call]) -> String {
 /// whose elements are equal once the expected numbers are rounded to the input's element type
 /// (`array![[0.1, 0.2]]` matches an `f32` input of `[[0.1f32, 0.2]]`). Strings match `String`
 /// inputs. [`eq`] compares any `PartialEq` input; [`close`] compares with a tolerance.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot describe an expected call",
+    label = "expected numbers, a string, `eq(..)` or `close(..)` here",
+    note = "write the input as numbers (an ndarray, a `Vec` nested for rank > 1, a slice, a scalar, a candle / burn tensor), a `&str`, `eq(value)` for any `PartialEq + Debug` input, or `close(&value).rtol(..)`; `eq` and `close` are in `ml_test::prelude`"
+)]
 pub trait ExpectedCall {
     /// Whether `call` had this input.
     fn matches(&self, call: &Call) -> bool;

@@ -78,6 +78,24 @@ const DECLS: &[Decl] = &[
         },
         "init_rtol = 0.25",
     ),
+    Decl::new(
+        "init_samples",
+        Kind::Int {
+            min: 1,
+            max: 10_000,
+            ty: "usize",
+            below_min: "judges the loss at init on no initialisation",
+        },
+        "init_samples = 15",
+    ),
+    Decl::new(
+        "init_sigmas",
+        Kind::Float {
+            rule: |x| x >= 0.0,
+            rule_text: "at least 0 (0: only `init_rtol` counts)",
+        },
+        "init_sigmas = 3",
+    ),
     Decl::new("deterministic_steps", STEPS, "deterministic_steps = 3"),
     Decl::new("capacity", Kind::Expr, "capacity = 1..=9"),
     Decl::new(
@@ -99,7 +117,7 @@ const DECLS: &[Decl] = &[
 ];
 
 /// Options of models trained by steps (a `Trainer`) only.
-const STEP_OPTIONS: [&str; 10] = [
+const STEP_OPTIONS: [&str; 12] = [
     "steps",
     "target_loss",
     "loss_at_init",
@@ -109,6 +127,8 @@ const STEP_OPTIONS: [&str; 10] = [
     "min_decrease",
     "min_param_change",
     "init_rtol",
+    "init_samples",
+    "init_sigmas",
     "deterministic_steps",
 ];
 
@@ -116,13 +136,14 @@ const STEP_OPTIONS: [&str; 10] = [
 const FIT_OPTIONS: [&str; 3] = ["capacity", "target_error", "max_rise"];
 
 /// The thresholds passed to the runtime by name.
-pub(crate) const THRESHOLDS: [&str; 6] = [
+pub(crate) const THRESHOLDS: [&str; 7] = [
     "target_loss",
     "target_relative",
     "window",
     "min_decrease",
     "min_param_change",
     "init_rtol",
+    "init_sigmas",
 ];
 
 const GRAMMAR: Grammar = Grammar {
@@ -160,7 +181,7 @@ fn accepted() -> String {
     format!(
         "accepted: `steps = N`, `target_loss = X`, `tier = <{}>`, `seed = N`, `timeout = \"..\"`, \
          `loss_at_init(classes = C)`, `frozen = [\"name\", ..]`, `skip = [check, ..]`, and the thresholds \
-         `target_relative`, `window`, `min_decrease`, `min_param_change`, `init_rtol`, `deterministic_steps`; \
+         `target_relative`, `window`, `min_decrease`, `min_param_change`, `init_rtol`, `init_samples`, `init_sigmas`, `deterministic_steps`; \
          for a model trained in one call: `capacity = 1..=9` (or `[1, 2, 4]`), `target_error = X`, `max_rise = X`",
         TIERS.join("|")
     )
@@ -192,6 +213,7 @@ pub(crate) struct OverfitArgs {
     /// The thresholds given, by name (see [`THRESHOLDS`]).
     pub(crate) numbers: Vec<(&'static str, f64)>,
     pub(crate) deterministic_steps: Option<usize>,
+    pub(crate) init_samples: Option<usize>,
 }
 
 impl OverfitArgs {
@@ -233,6 +255,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
     let mut parsed = OverfitArgs {
         steps: usize_of("steps"),
         deterministic_steps: usize_of("deterministic_steps"),
+        init_samples: usize_of("init_samples"),
         seed: options.int("seed").and_then(|n| u64::try_from(n).ok()),
         timeout: options.duration("timeout"),
         one_shot: options.span("capacity").is_some(),
