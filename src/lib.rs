@@ -101,6 +101,17 @@
 pub use ml_test_core::behaviour;
 pub use ml_test_core::convergence;
 
+/// candle models under test (feature `candle`): [`candle::var_builder`] seeds stock layers from
+/// the test's seed, [`candle::parameters`] feeds [`Trainer::parameters`]; candle tensors are
+/// numbers in mocks, call assertions, [`assert_close!`] and [`param`].
+#[cfg(feature = "candle")]
+pub use ml_test_core::candle;
+
+/// burn models under test (feature `burn`): [`burn::init`] builds a module from the test's
+/// seed, [`burn::parameters`] names its parameters; burn tensors are numbers in mocks, call
+/// assertions, [`assert_close!`] and [`param`].
+#[cfg(feature = "burn")]
+pub use ml_test_core::burn;
 
 /// Post-deployment tests (tier `e2e`): an Open Inference Protocol v2 client of the deployment in
 /// `ML_TEST_ENDPOINT`, and a helper that starts a server process.

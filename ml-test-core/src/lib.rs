@@ -5,6 +5,10 @@
 //! attributes generate reaches this crate through `ml_test::__private`.
 
 pub mod behaviour;
+#[cfg(feature = "burn")]
+pub mod burn;
+#[cfg(feature = "candle")]
+pub mod candle;
 pub mod close;
 pub mod context;
 pub mod convergence;
