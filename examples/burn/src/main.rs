@@ -1,0 +1,352 @@
+//! ml-test on a burn model: a burn MLP trained with burn's SGD under every
+//! convergence check, the classic training bugs caught on several seeds, and a service's
+//! prediction function tested with a mocked loader (tensor literals, call assertions on
+//! tensors) and with seeded random weights.
+//!
+//! ```text
+//! ML_TEST_TIERS=all cargo test   # every tier (in examples/burn)
+//! cargo run                      # how `loss_at_init` judges 50 seeds of each model
+//! cargo run -- train             # train the classifier again and rewrite its weights file
+//! ```
+
+#![cfg_attr(not(test), allow(dead_code))]
+
+mod model;
+
+use ml_test::convergence::{Check, CheckGroup, Thresholds};
+use model::{Bug, Training};
+
+/// The check group `loss_at_init` is calibrated with.
+static CALIBRATION: CheckGroup =
+    CheckGroup::standalone("burn::calibration", 1, Thresholds::DEFAULT, Some(3), &[]);
+
+/// The rule before calibration: one initialisation within 25% of ln C.
+static FORMER_RULE: CheckGroup = CheckGroup::standalone(
+    "burn::calibration",
+    1,
+    Thresholds {
+        init_rtol: 0.25,
+        init_samples: 1,
+        ..Thresholds::DEFAULT
+    },
+    Some(3),
+    &[],
+);
+
+fn correct() -> Training {
+    Training::new(Bug::None)
+}
+fn summed_loss() -> Training {
+    Training::new(Bug::SummedLoss)
+}
+fn wrong_classes() -> Training {
+    Training::new(Bug::WrongClasses)
+}
+
+/// One model's calibration: how many seeds `loss_at_init` fails, by the rule and by the
+/// former rule, and the range of one initialisation's loss over the seeds, in multiples of ln 3.
+pub struct Calibration {
+    pub model: &'static str,
+    pub failed: usize,
+    pub failed_former: usize,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Each model's calibration over `seeds` seeds.
+fn calibration(seeds: u64) -> Vec<Calibration> {
+    type Build = fn() -> Training;
+    let models: [(&str, Build); 3] = [
+        ("correct", correct),
+        ("summed loss", summed_loss),
+        ("wrong classes (10 outputs)", wrong_classes),
+    ];
+    models
+        .into_iter()
+        .map(|(model, build)| {
+            let fails = |group: &'static CheckGroup| {
+                (0..seeds)
+                    .filter(|&seed| group.sweep(build, seed, &[Check::LossAtInit])[0].1.is_err())
+                    .count()
+            };
+            let ratios: Vec<f64> = (0..seeds)
+                .map(|seed| {
+                    CALIBRATION.initial_loss(build, seed).expect("a first step") / 3f64.ln()
+                })
+                .collect();
+            Calibration {
+                model,
+                failed: fails(&CALIBRATION),
+                failed_former: fails(&FORMER_RULE),
+                low: ratios.iter().copied().fold(f64::INFINITY, f64::min),
+                high: ratios.iter().copied().fold(0.0, f64::max),
+            }
+        })
+        .collect()
+}
+
+fn main() {
+    use ml_test::rand::SeedableRng;
+    if std::env::args().nth(1).as_deref() == Some("train") {
+        let mut rng = ml_test::rand::rngs::StdRng::seed_from_u64(1);
+        let losses = model::train_and_save(&mut rng, 300);
+        println!(
+            "trained: loss {:.4} -> {:.4}; wrote {}",
+            losses[0],
+            losses[losses.len() - 1],
+            model::weights_path().display()
+        );
+        return;
+    }
+    let seeds = std::env::args()
+        .nth(1)
+        .map_or(50, |n| n.parse().expect("a number of seeds"));
+    println!(
+        "loss_at_init on {seeds} seeds: median of 15 initialisations within 25% of ln 3, \
+         or 3 sd of the log losses when they spread widely \
+         (former rule: one initialisation within 25%)"
+    );
+    for c in calibration(seeds) {
+        println!(
+            "  {:<28} fails {:>3}/{seeds} (former rule {:>3}/{seeds}); one initialisation's L0 / ln 3: {:.2} ..= {:.2}",
+            c.model, c.failed, c.failed_former, c.low, c.high
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{DType, Tensor, TensorData};
+    use ml_test::convergence::{Check, CheckGroup, Thresholds};
+    use ml_test::prelude::*;
+    use ml_test::rand::SeedableRng;
+    use ml_test::rand::rngs::StdRng;
+    use ml_test::{Dtype, ModelErrorKind, Numeric};
+
+    use super::*;
+    use crate::model::{self, Classifier, load_classifier, predict_species};
+
+    /// Every convergence check, `loss_at_init` and `deterministic` included, on the stock
+    /// layers seeded through `ml_test::burn::init` (tier `slow`, as checks are).
+    #[overfit_check(steps = 300, loss_at_init(classes = 3))]
+    fn iris_mlp() -> Training {
+        Training::new(Bug::None)
+    }
+
+    /// The same on three more seeds: the checks hold on any seed, not one lucky draw.
+    #[ml_test(slow)]
+    fn the_correct_mlp_passes_every_check_on_three_seeds() {
+        for seed in ZOO_SEEDS {
+            for (check, verdict) in ZOO.sweep(correct, seed, &ZOO.checks(&[])) {
+                if let Err(failure) = verdict {
+                    panic!("seed {seed}: {check:?} failed on the correct MLP: {failure}");
+                }
+            }
+        }
+    }
+
+    const ZOO_SEEDS: std::ops::Range<u64> = 0..3;
+    static ZOO: CheckGroup =
+        CheckGroup::standalone("burn::bug_zoo", 300, Thresholds::DEFAULT, Some(3), &[]);
+
+    fn no_optimiser_step() -> Training {
+        Training::new(Bug::NoOptimiserStep)
+    }
+    fn detached_layer() -> Training {
+        Training::new(Bug::DetachedLayer)
+    }
+    fn diverging_lr() -> Training {
+        Training::new(Bug::DivergingLr)
+    }
+
+    /// On every zoo seed, each of `catching` fails on the bug; returns the first seed's
+    /// failures, to check what they say.
+    fn assert_caught(build: fn() -> Training, catching: &[Check]) -> Vec<String> {
+        let mut first = Vec::new();
+        for seed in ZOO_SEEDS {
+            for (check, verdict) in ZOO.sweep(build, seed, &ZOO.checks(&[])) {
+                match verdict {
+                    Ok(()) if catching.contains(&check) => {
+                        panic!("seed {seed}: {check:?} passed, but it should catch the bug")
+                    }
+                    Err(failure) if seed == 0 => first.push(failure.to_string()),
+                    _ => {}
+                }
+            }
+        }
+        first
+    }
+
+    #[ml_test(slow)]
+    fn a_forgotten_optimiser_step_is_caught() {
+        let failures = assert_caught(
+            no_optimiser_step,
+            &[
+                Check::LossDecreases,
+                Check::ParamsUpdate,
+                Check::OverfitsBatch,
+            ],
+        );
+        let params = failures
+            .iter()
+            .find(|f| f.starts_with("`params_update`"))
+            .unwrap();
+        assert!(
+            params.contains("hidden.weight") && params.contains("output.bias"),
+            "{params}"
+        );
+    }
+
+    #[ml_test(slow)]
+    fn a_detached_layer_is_caught_and_named() {
+        let failures = assert_caught(detached_layer, &[Check::ParamsUpdate]);
+        let params = failures
+            .iter()
+            .find(|f| f.starts_with("`params_update`"))
+            .unwrap();
+        assert!(
+            params.contains("hidden.weight") && params.contains("hidden.bias"),
+            "{params}"
+        );
+        assert!(
+            !params.contains("output.weight"),
+            "the output layer does learn: {params}"
+        );
+    }
+
+    #[ml_test(slow)]
+    fn a_diverging_learning_rate_is_caught() {
+        let failures = assert_caught(
+            diverging_lr,
+            &[
+                Check::LossIsFinite,
+                Check::LossDecreases,
+                Check::OverfitsBatch,
+            ],
+        );
+        assert!(
+            failures[0].contains("the loss became NaN at step"),
+            "{}",
+            failures[0]
+        );
+    }
+
+    #[ml_test(slow)]
+    fn a_summed_loss_is_caught_at_init() {
+        // With SGD a summed loss also multiplies the step, so training suffers too; the loss at
+        // init names the cause.
+        let failures = assert_caught(summed_loss, &[Check::LossAtInit]);
+        let at_init = failures
+            .iter()
+            .find(|f| f.starts_with("`loss_at_init`"))
+            .unwrap();
+        assert!(at_init.contains("is not near ln(3)"), "{at_init}");
+    }
+
+    /// The calibration of `loss_at_init` on burn's default init (see the README): no false
+    /// positive on 50 seeds, every summed loss and every wrong class count caught.
+    #[ml_test(slow)]
+    fn loss_at_init_is_calibrated_on_50_seeds() {
+        let results = calibration(50);
+        for c in &results {
+            println!(
+                "{}: fails {}/50 (former rule {}/50)",
+                c.model, c.failed, c.failed_former
+            );
+        }
+        assert_eq!(results[0].failed, 0, "false positives on the correct MLP");
+        assert_eq!(results[1].failed, 50, "a summed loss escaped");
+        assert_eq!(results[2].failed, 50, "a wrong class count escaped");
+    }
+
+    fn flower() -> Tensor<2> {
+        Tensor::from_data(
+            TensorData::from([[5.9f32, 3.0, 4.2, 1.5]]),
+            &model::device(),
+        )
+    }
+
+    /// The service's code runs; the model never loads.
+    #[mock_model(returns = [[0.1, 0.9, 0.0]])]
+    fn predict_species_takes_the_most_likely_class(mock: Mock) {
+        assert_eq!(predict_species(&[[5.9, 3.0, 4.2, 1.5]]).unwrap(), vec![1]);
+        mock.assert_called_once_with(flower());
+        // The same input, written as nested Vecs or an array.
+        mock.assert_called_once_with(vec![vec![5.9f32, 3.0, 4.2, 1.5]]);
+        mock.assert_called_once_with([[5.9, 3.0, 4.2, 1.5]]);
+    }
+
+    #[mock_model(returns_seq = [[[0.7, 0.2, 0.1]], [[0.1, 0.1, 0.8]]])]
+    fn each_request_gets_the_next_answer(mock: Mock) {
+        assert_eq!(predict_species(&[[5.0, 3.6, 1.4, 0.2]]).unwrap(), vec![0]);
+        assert_eq!(predict_species(&[[6.3, 3.3, 6.0, 2.5]]).unwrap(), vec![2]);
+        assert_eq!(mock.call_count(), 2);
+        mock.assert_called_with(close(&[[6.3f32, 3.3, 6.0, 2.5]]).rtol(1e-6));
+    }
+
+    #[mock_model(fails = ModelError::unavailable("the model server is down"))]
+    fn a_model_failure_reaches_the_caller() {
+        let error = predict_species(&[[5.9, 3.0, 4.2, 1.5]]).unwrap_err();
+        assert_eq!(error.message(), "the model server is down");
+    }
+
+    /// A shape test on the real architecture with random weights: same seed, same outputs.
+    #[random_weights(seed = 7)]
+    fn random_weights_repeat_for_the_same_seed() {
+        let rows = TensorData::from([[5.1f32, 3.5, 1.4, 0.2], [6.3, 2.9, 5.6, 1.8]]);
+        let batch = Tensor::<2>::from_data(rows, &model::device());
+        let probabilities = load_classifier().unwrap().predict(&batch).unwrap();
+        assert_eq!(probabilities.dims(), [2, 3]);
+        assert_close!(
+            probabilities.clone().sum_dim(1),
+            [[1.0f32], [1.0]],
+            rtol = 1e-6
+        );
+        let same = Classifier::random(&mut StdRng::seed_from_u64(7)).unwrap();
+        assert_close!(probabilities, same.predict(&batch).unwrap());
+        let other = Classifier::random(&mut StdRng::seed_from_u64(8)).unwrap();
+        let other = other.predict(&batch).unwrap();
+        assert_ne!(
+            probabilities.numbers().values,
+            other.numbers().values,
+            "seed 8 gave seed 7's weights"
+        );
+    }
+
+    /// The trained weights, from the safetensors file, classify the training flowers.
+    #[ml_test(slow)]
+    fn the_shipped_weights_classify_the_flowers() {
+        let species = predict_species(&[
+            [5.1, 3.5, 1.4, 0.2],
+            [6.4, 3.2, 4.5, 1.5],
+            [7.1, 3.0, 5.9, 2.1],
+        ])
+        .unwrap();
+        assert_eq!(species, vec![0, 1, 2]);
+    }
+
+    /// A batch of the wrong width is the caller's mistake.
+    #[ml_test]
+    fn a_wrong_batch_is_invalid_input() {
+        let model = Classifier::random(&mut StdRng::seed_from_u64(1)).unwrap();
+        let wrong = Tensor::<2>::zeros([1, 7], &model::device());
+        let error = model.predict(&wrong).unwrap_err();
+        assert_eq!(error.kind(), ModelErrorKind::InvalidInput, "{error:?}");
+    }
+
+    /// Tensors are numbers to `param` and `assert_close!`, with their dtype.
+    #[ml_test]
+    fn tensors_are_numbers() {
+        let t = Tensor::<2>::from_data(
+            TensorData::from([[1.0f32, 2.0], [3.0, 4.0]]),
+            &model::device(),
+        );
+        let (name, array) = param("w", &t);
+        assert_eq!((name.as_str(), array.shape()), ("w", &[2, 2][..]));
+        assert_close!(t, vec![vec![1.0, 2.0], vec![3.0, 4.0]]);
+        assert_eq!(t.numbers().dtype, Dtype::F32);
+        let labels = t.argmax(1);
+        assert_eq!(labels.numbers().values, vec![1.0, 1.0]);
+        assert_eq!(labels.cast(DType::I32).numbers().dtype, Dtype::I32);
+    }
+}
