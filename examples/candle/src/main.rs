@@ -7,6 +7,7 @@
 //! ML_TEST_TIERS=all cargo test   # every tier (in examples/candle)
 //! cargo run                      # how `loss_at_init` judges 50 seeds of each model
 //! cargo run -- train             # train the classifier again and rewrite its weights file
+//! cargo run --release -- cost   # what loss_at_init costs next to the training run
 //! ```
 
 #![cfg_attr(not(test), allow(dead_code))]
@@ -85,8 +86,35 @@ fn calibration(seeds: u64) -> Vec<Calibration> {
         .collect()
 }
 
+/// What `loss_at_init` (15 fresh initialisations and one step each) costs next to the shared
+/// training run of 300 steps, over `seeds` seeds, in one process: `cargo run --release -- cost`.
+fn cost(seeds: u64) {
+    use std::time::Instant;
+    static RUN: CheckGroup =
+        CheckGroup::standalone("candle::cost", 300, Thresholds::DEFAULT, Some(3), &[]);
+    let (mut init, mut run) = (0.0, 0.0);
+    for seed in 0..seeds {
+        let started = Instant::now();
+        let _ = RUN.sweep(correct, seed, &[Check::LossAtInit]);
+        init += started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let _ = RUN.sweep(correct, seed, &[Check::LossIsFinite]);
+        run += started.elapsed().as_secs_f64();
+    }
+    println!(
+        "loss_at_init: {:.2} ms, the 300-step run: {:.2} ms, ratio {:.3} (mean of {seeds} seeds)",
+        1e3 * init / seeds as f64,
+        1e3 * run / seeds as f64,
+        init / run
+    );
+}
+
 fn main() {
     use ml_test::rand::SeedableRng;
+    if std::env::args().nth(1).as_deref() == Some("cost") {
+        cost(20);
+        return;
+    }
     if std::env::args().nth(1).as_deref() == Some("train") {
         let mut rng = ml_test::rand::rngs::StdRng::seed_from_u64(1);
         let losses = model::train_and_save(&mut rng, 300).expect("training runs");
