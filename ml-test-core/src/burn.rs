@@ -15,6 +15,7 @@
 //!
 //! See `examples/burn/` for a trained MLP, its bug zoo and its mocked loader.
 
+use std::cell::Cell;
 use std::sync::Mutex;
 
 use burn::module::{Module, ModuleVisitor, Param};
@@ -27,6 +28,12 @@ use crate::numeric::{Dtype, FromLiteral, Literal, LiteralMismatch, Numbers, Nume
 /// Held while a seeded module is built: burn's generator is global, so two builds at once would
 /// interleave their draws.
 static SEEDED_BUILD: Mutex<()> = Mutex::new(());
+
+thread_local! {
+    /// Whether this thread is inside [`init`]'s build, so a nested `init` (a sub-module built
+    /// with it) draws from the outer seeding instead of waiting for the lock it holds.
+    static BUILDING: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Builds a module with `build` from a generator seeded by the running test's seed, and
 /// initialises all its parameters before returning, so the weights depend on the seed alone.
@@ -64,11 +71,27 @@ pub fn init_from_rng<M: Module>(
     build: impl FnOnce(&Device) -> M,
 ) -> M {
     let seed = rng.random::<u64>();
+    if BUILDING.with(Cell::get) {
+        let module = build(device);
+        module.visit(&mut Initialise);
+        return module;
+    }
     let _lock = SEEDED_BUILD.lock().unwrap_or_else(|p| p.into_inner());
+    BUILDING.with(|building| building.set(true));
+    let _reset = Reset;
     device.seed(seed);
     let module = build(device);
     module.visit(&mut Initialise);
     module
+}
+
+/// Clears the thread's building flag when the build ends, by return or panic.
+struct Reset;
+
+impl Drop for Reset {
+    fn drop(&mut self) {
+        BUILDING.with(|building| building.set(false));
+    }
 }
 
 /// Reads every parameter once, which runs burn's lazy initialisers in the module's field order.

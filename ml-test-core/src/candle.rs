@@ -16,9 +16,6 @@
 //!
 //! See `examples/candle/` for a trained MLP, its bug zoo and its mocked loader.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
-
 use candle_core::{DType, Device, Shape, Tensor, Var};
 use candle_nn::init::{FanInOut, NormalOrUniform};
 use candle_nn::var_builder::SimpleBackend;
@@ -107,10 +104,14 @@ struct Seeded {
 }
 
 impl Seeded {
+    /// The generator of variable `name`: the builder's seed mixed with a hash of the name that
+    /// is the same on every platform and toolchain (FNV-1a), so a replayed seed gives the same
+    /// weights anywhere.
     fn rng_for(&self, name: &str) -> StdRng {
-        let mut hasher = DefaultHasher::new();
-        name.hash(&mut hasher);
-        StdRng::seed_from_u64(self.base ^ hasher.finish())
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        StdRng::seed_from_u64(self.base ^ hash)
     }
 }
 

@@ -325,6 +325,30 @@ mod tests {
         assert_eq!(species, vec![0, 1, 2]);
     }
 
+    /// A module whose parts are built with `init` too: the nested builds draw from the outer
+    /// seeding (no deadlock on the lock the outer build holds), and the whole repeats.
+    #[ml_test]
+    fn nested_seeded_builds_repeat() {
+        let device = model::device();
+        let build = || {
+            let mut rng = StdRng::seed_from_u64(5);
+            ml_test::burn::init_from_rng(&mut rng, &device, |device| {
+                let inner = ml_test::burn::init(device, |device| model::Mlp::new(device, 3));
+                (inner, model::Mlp::new(device, 3))
+            })
+        };
+        let (first, second) = (build(), build());
+        assert_eq!(
+            ml_test::burn::parameters(&first),
+            ml_test::burn::parameters(&second)
+        );
+        assert_ne!(
+            ml_test::burn::parameters(&first.0),
+            ml_test::burn::parameters(&first.1),
+            "the two parts drew the same weights"
+        );
+    }
+
     /// A batch of the wrong width is the caller's mistake.
     #[ml_test]
     fn a_wrong_batch_is_invalid_input() {

@@ -44,7 +44,7 @@ pub struct Thresholds {
     /// `|ln(median / ln C)| <= init_sigmas * sd(ln L0)`, or within `init_rtol`. Default 3.
     /// Random logits raise the expected initial loss above ln C as their scale grows, and the
     /// same scale spreads the losses: under candle's default init (Kaiming-uniform with the ReLU
-    /// gain) one initialisation of a 3-class MLP ranges from 0.4 to 5.3 times ln C.
+    /// gain) one initialisation of a 3-class MLP ranges from 0.5 to 4.3 times ln C.
     pub init_sigmas: f64,
     /// `deterministic`: how many first losses of two fresh trainers must agree bit for bit.
     /// Default 3.
