@@ -137,9 +137,7 @@ path = "tests/prerequisites.rs"
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
             write_if_changed(&dir.join("tests").join(file), &source);
         }
-        // The workspace's lock file: the same dependency versions, resolved without the network.
-        let lockfile = std::fs::read_to_string(Path::new(ROOT).join("Cargo.lock")).unwrap();
-        write_if_changed(&dir.join("Cargo.lock"), &lockfile);
+        write_if_changed(&dir.join("Cargo.lock"), &lockfile());
         Scratch {
             dir,
             target: base.join("tier-selection-target"),
@@ -253,6 +251,11 @@ fn isolation_tests(count: usize) -> String {
 }
 
 /// Leaves unchanged files alone (cargo would rebuild on a new mtime).
+/// The workspace's lock file: the same dependency versions, resolved without the network.
+fn lockfile() -> String {
+    std::fs::read_to_string(Path::new(ROOT).join("Cargo.lock")).unwrap()
+}
+
 fn write_if_changed(path: &Path, contents: &str) {
     if std::fs::read_to_string(path).ok().as_deref() != Some(contents) {
         std::fs::write(path, contents).unwrap();
@@ -722,7 +725,81 @@ fn loader_mocks_in_a_users_crate() {
     );
     let run = scratch.cargo(None, &[], &["run", "--offline", "-q", "--bin", "serve"]);
     assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "[1, 0]");
+
+    // A crate that forgot the feature: its mocks would go unseen and the real loader would run,
+    // so each attribute is a compile error that says what to add.
+    let forgot = scratch.dir.with_file_name("no-testing-feature-crate");
+    std::fs::create_dir_all(forgot.join("src")).unwrap();
+    write_if_changed(
+        &forgot.join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"no-testing-feature-crate\"\nversion = \"0.0.0\"\n\
+             edition = \"2021\"\npublish = false\n\n[dependencies]\nml-test = {{ path = {ROOT:?} }}\n\n\
+             [workspace]\n"
+        ),
+    );
+    write_if_changed(&forgot.join("Cargo.lock"), &lockfile());
+    write_if_changed(&forgot.join("src/lib.rs"), NO_TESTING_FEATURE);
+    let output = Command::new(env!("CARGO"))
+        .args(["test", "--offline", "--no-run"])
+        .current_dir(&forgot)
+        .env("CARGO_TARGET_DIR", &scratch.target)
+        .env("CARGO_TERM_COLOR", "never")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    let errors = stderr(&output);
+    assert!(!output.status.success(), "{errors}");
+    for (attribute, line) in [("mock_model", 23), ("random_weights", 28)] {
+        assert_contains(
+            &errors,
+            &format!(
+                "error: #[{attribute}] needs ml-test's `testing` feature: it switches the loader \
+                 seams on in test builds"
+            ),
+        );
+        assert_contains(&errors, &format!("--> src/lib.rs:{line}:5"));
+    }
+    assert_contains(
+        &errors,
+        "    [dev-dependencies]\n           ml-test = { version = \"..\", features = [\"testing\"] }",
+    );
 }
+
+/// A user's crate that lists ml-test only under `[dependencies]`, without `testing`.
+const NO_TESTING_FEATURE: &str = r#"use ml_test::prelude::*;
+
+pub struct Scorer;
+impl Model for Scorer {
+    type Input = Vec<f32>;
+    type Output = Vec<f32>;
+    fn predict(&self, input: &Vec<f32>) -> Result<Vec<f32>, ModelError> {
+        Ok(input.clone())
+    }
+}
+
+pub fn random_scorer(_rng: &mut ml_test::rand::rngs::StdRng) -> Result<SharedModel<Vec<f32>, Vec<f32>>, ModelError> {
+    Ok(std::sync::Arc::new(Scorer))
+}
+
+#[model_loader(random = random_scorer)]
+pub fn load_scorer() -> Result<SharedModel<Vec<f32>, Vec<f32>>, ModelError> {
+    Ok(std::sync::Arc::new(Scorer))
+}
+
+#[cfg(test)]
+mod tests {
+    #[ml_test::mock_model(returns = [99.0])]
+    fn mocked() {
+        assert_eq!(super::load_scorer().unwrap().predict(&vec![1.0]).unwrap(), vec![99.0]);
+    }
+
+    #[ml_test::random_weights]
+    fn random() {
+        super::load_scorer().unwrap();
+    }
+}
+"#;
 
 /// The failure section libtest prints for `test`: from `---- test stdout ----` to the next.
 fn failure_section<'a>(stdout: &'a str, test: &str) -> &'a str {

@@ -69,7 +69,7 @@ pub mod __private {
     };
     pub use crate::{
         __loader_adapters as loader_adapters, __model_loader_seam as model_loader_seam,
-        __probe_value as probe_value,
+        __probe_value as probe_value, __require_seam as require_seam,
     };
     pub use crate::{TestEntry, TestKind, Tier};
     pub use ::core::time::Duration;

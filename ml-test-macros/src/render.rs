@@ -283,9 +283,14 @@ fn option(value: Option<TokenStream>) -> TokenStream {
 
 /// The statement that installs the test's overrides as `__ml_test_scope`; none without any.
 fn install_tokens(mocks: &[MockArgs], random: Option<&RandomArgs>) -> TokenStream {
-    if mocks.is_empty() && random.is_none() {
+    // At the first attribute: without the loader seam the overrides would go unseen.
+    let require = if let Some(mock) = mocks.first() {
+        quote_spanned!(mock.span=> ::ml_test::__private::require_seam!("#[mock_model]");)
+    } else if let Some(random) = random {
+        quote_spanned!(random.span=> ::ml_test::__private::require_seam!("#[random_weights]");)
+    } else {
         return TokenStream::new();
-    }
+    };
     let scope = hidden("__ml_test_scope");
     let specs = mocks
         .iter()
@@ -300,6 +305,7 @@ fn install_tokens(mocks: &[MockArgs], random: Option<&RandomArgs>) -> TokenStrea
         quote!(::ml_test::__private::RandomWeights::new(#seed) #loader)
     }));
     quote! {
+        #require
         let #scope = ::ml_test::__private::MockScope::install(
             ::std::vec![#(#specs),*],
             #random,

@@ -189,7 +189,7 @@ fn parse_args(
     found.push(match which {
         Attribute::MlTest => Parsed::Test(test::parse(args, errors), span),
         Attribute::MockModel => Parsed::Mock(mock::parse_mock(args, span, errors)),
-        Attribute::RandomWeights => Parsed::Random(mock::parse_random(args, errors), span),
+        Attribute::RandomWeights => Parsed::Random(mock::parse_random(args, span, errors), span),
         Attribute::OverfitCheck => Parsed::Overfit(overfit::parse(args, errors), span),
     });
 }

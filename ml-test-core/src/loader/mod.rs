@@ -276,3 +276,29 @@ macro_rules! __model_loader_seam {
 macro_rules! __model_loader_seam {
     ($loader:ty) => {};
 }
+
+/// In a test with `#[mock_model]` or `#[random_weights]`: with the `testing` feature, nothing.
+/// Used by generated code.
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_seam {
+    ($attribute:literal) => {};
+}
+
+/// Without the `testing` feature no loader has a seam, so the test's overrides would never be
+/// seen and every loader would run its real body: a compile error at the attribute instead.
+#[cfg(not(feature = "testing"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_seam {
+    ($attribute:literal) => {
+        ::core::compile_error!(::core::concat!(
+            $attribute,
+            " needs ml-test's `testing` feature: it switches the loader seams on in test builds, \
+             and without it every loader runs its real body and never sees the test's override. \
+             Enable it in this crate's Cargo.toml:\n\n    [dev-dependencies]\n    ml-test = { \
+             version = \"..\", features = [\"testing\"] }"
+        ));
+    };
+}

@@ -369,16 +369,18 @@ fn fits_suffix(number: Number, suffix: &str) -> bool {
 }
 
 /// What `#[random_weights(...)]` asked for.
-#[derive(Default)]
 pub(crate) struct RandomArgs {
+    /// Where the attribute is.
+    pub(crate) span: Span,
     pub(crate) seed: Option<u64>,
     pub(crate) loader: Option<Path>,
 }
 
 /// Reads `#[random_weights(...)]`'s arguments.
-pub(crate) fn parse_random(args: TokenStream, errors: &mut Errors) -> RandomArgs {
+pub(crate) fn parse_random(args: TokenStream, span: Span, errors: &mut Errors) -> RandomArgs {
     let mut options = options::parse(&RANDOM_GRAMMAR, args, errors);
     RandomArgs {
+        span,
         seed: options
             .int("seed")
             .and_then(|seed| u64::try_from(seed).ok()),
