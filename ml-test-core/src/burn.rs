@@ -20,10 +20,12 @@ use std::sync::Mutex;
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Bool, DType, Device, Float, Int, Tensor, TensorData};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use rand::Rng;
 
-use crate::numeric::{Dtype, FromLiteral, Literal, LiteralMismatch, Numbers, Numeric, element_of};
+use crate::numeric::{
+    Dtype, Element, FromLiteral, Literal, LiteralMismatch, Numbers, Numeric, rank_mismatch,
+};
 
 /// Held while a seeded module is built: burn's generator is global, so two builds at once would
 /// interleave their draws.
@@ -144,9 +146,7 @@ impl ModuleVisitor for Collect {
             .val()
             .try_numbers()
             .unwrap_or_else(|why| panic!("ml_test::burn::parameters: `{name}`: {why}"));
-        let array = ArrayD::from_shape_vec(IxDyn(&numbers.shape), numbers.values)
-            .expect("a tensor's values fill its shape");
-        self.found.push((name, array));
+        self.found.push((name, numbers.into_array()));
     }
 }
 
@@ -173,60 +173,41 @@ fn dtype_of(dtype: DType) -> Result<Dtype, String> {
     })
 }
 
-fn numbers_of(data: &TensorData, dims: &[usize]) -> Result<Numbers, String> {
-    let dtype = dtype_of(data.dtype())?;
-    let values: Vec<f64> = data.iter::<f64>().collect();
-    Ok(Numbers {
-        shape: dims.to_vec(),
-        dtype,
-        values,
-    })
-}
-
-/// A float tensor's shape, dtype and values (read back from its device).
-impl<const D: usize> Numeric for Tensor<D, Float> {
+/// A float or int tensor's shape, dtype and values (read back from its device).
+impl<const D: usize, K: burn::tensor::kind::Numeric> Numeric for Tensor<D, K> {
     fn numbers(&self) -> Numbers {
         self.try_numbers().unwrap_or_else(|why| panic!("{why}"))
     }
 
     fn try_numbers(&self) -> Result<Numbers, String> {
-        numbers_of(&self.to_data(), &self.dims())
+        let data = self.to_data();
+        Ok(Numbers {
+            shape: self.dims().to_vec(),
+            dtype: dtype_of(data.dtype())?,
+            values: data.iter::<f64>().collect(),
+        })
     }
 }
 
-/// An int tensor's shape, dtype and values (read back from its device).
-impl<const D: usize> Numeric for Tensor<D, Int> {
-    fn numbers(&self) -> Numbers {
-        self.try_numbers().unwrap_or_else(|why| panic!("{why}"))
+/// A rank-`D` literal's values as `E`s, for `Tensor<{D}{kind}>` (`kind`: `""` or `", Int"`).
+fn literal_data<const D: usize, E: Element + burn::tensor::Element>(
+    literal: &Literal,
+    kind: &str,
+) -> Result<TensorData, LiteralMismatch> {
+    if literal.shape.len() != D {
+        return Err(rank_mismatch(literal, &format!("Tensor<{D}{kind}>")));
     }
-
-    fn try_numbers(&self) -> Result<Numbers, String> {
-        numbers_of(&self.to_data(), &self.dims())
-    }
-}
-
-fn check_rank<const D: usize>(literal: &Literal, kind: &str) -> Result<(), LiteralMismatch> {
-    if literal.shape.len() == D {
-        return Ok(());
-    }
-    Err(LiteralMismatch(format!(
-        "a rank-{} literal of shape {} cannot become Tensor<{D}{kind}>",
-        literal.shape.len(),
-        crate::numeric::shape_text(&literal.shape)
-    )))
+    Ok(TensorData::new(
+        literal.elements::<E>()?,
+        literal.shape.clone(),
+    ))
 }
 
 /// A literal of rank `D` becomes a float tensor on the default device, in the device's float
 /// type.
 impl<const D: usize> FromLiteral for Tensor<D, Float> {
     fn from_literal(literal: &Literal) -> Result<Self, LiteralMismatch> {
-        check_rank::<D>(literal, "")?;
-        let values = literal
-            .scalars
-            .iter()
-            .map(|&scalar| element_of::<f32>(scalar))
-            .collect::<Result<Vec<f32>, _>>()?;
-        let data = TensorData::new(values, literal.shape.clone());
+        let data = literal_data::<D, f32>(literal, "")?;
         Ok(Tensor::from_data(data, &Device::default()))
     }
 
@@ -238,13 +219,7 @@ impl<const D: usize> FromLiteral for Tensor<D, Float> {
 /// A literal of rank `D` of whole numbers becomes an int tensor on the default device.
 impl<const D: usize> FromLiteral for Tensor<D, Int> {
     fn from_literal(literal: &Literal) -> Result<Self, LiteralMismatch> {
-        check_rank::<D>(literal, ", Int")?;
-        let values = literal
-            .scalars
-            .iter()
-            .map(|&scalar| element_of::<i64>(scalar))
-            .collect::<Result<Vec<i64>, _>>()?;
-        let data = TensorData::new(values, literal.shape.clone());
+        let data = literal_data::<D, i64>(literal, ", Int")?;
         Ok(Tensor::from_data(data, &Device::default()))
     }
 

@@ -17,18 +17,16 @@
 //! See `examples/candle/` for a trained MLP, its bug zoo and its mocked loader.
 
 use candle_core::{DType, Device, Shape, Tensor, Var};
-use candle_nn::init::{FanInOut, NormalOrUniform};
+use candle_nn::init::NormalOrUniform;
 use candle_nn::var_builder::SimpleBackend;
 use candle_nn::{Init, VarBuilder, VarMap};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
 
 use crate::model::{ModelError, ModelErrorKind};
-use crate::numeric::{
-    Dtype, Element, FromLiteral, Literal, LiteralMismatch, Numbers, Numeric, Scalar, element_of,
-};
+use crate::numeric::{Dtype, FromLiteral, Literal, LiteralMismatch, Numbers, Numeric, Scalar};
 
 /// A `VarBuilder` over `varmap` whose new variables draw their initial values from the running
 /// test's seed, each with its layer's own init scheme. Variables already in `varmap` (loaded
@@ -89,9 +87,7 @@ pub fn parameters(varmap: &VarMap) -> Vec<(String, ArrayD<f64>)> {
                 .as_tensor()
                 .try_numbers()
                 .unwrap_or_else(|why| panic!("ml_test::candle::parameters: `{name}`: {why}"));
-            let array = ArrayD::from_shape_vec(IxDyn(&numbers.shape), numbers.values)
-                .expect("a tensor's values fill its shape");
-            (name.clone(), array)
+            (name.clone(), numbers.into_array())
         })
         .collect()
 }
@@ -183,11 +179,7 @@ fn draw(init: Init, shape: &Shape, rng: &mut StdRng) -> Vec<f64> {
             fan,
             non_linearity,
         } => {
-            let fan = match fan {
-                FanInOut::FanIn => FanInOut::FanIn.for_shape(shape),
-                FanInOut::FanOut => FanInOut::FanOut.for_shape(shape),
-            };
-            let std = non_linearity.gain() / (fan as f64).sqrt();
+            let std = non_linearity.gain() / (fan.for_shape(shape) as f64).sqrt();
             match dist {
                 NormalOrUniform::Uniform => {
                     let bound = 3f64.sqrt() * std;
@@ -250,10 +242,10 @@ impl FromLiteral for Tensor {
             .any(|scalar| matches!(scalar, Scalar::Float(_)));
         let shape = literal.shape.as_slice();
         let built = if float {
-            let values = elements::<f32>(literal)?;
+            let values = literal.elements::<f32>()?;
             Tensor::from_vec(values, shape, &Device::Cpu)
         } else {
-            let values = elements::<i64>(literal)?;
+            let values = literal.elements::<i64>()?;
             Tensor::from_vec(values, shape, &Device::Cpu)
         };
         built.map_err(|error| LiteralMismatch(error.to_string()))
@@ -262,14 +254,6 @@ impl FromLiteral for Tensor {
     fn describe() -> String {
         "Tensor".to_owned()
     }
-}
-
-fn elements<T: Element>(literal: &Literal) -> Result<Vec<T>, LiteralMismatch> {
-    literal
-        .scalars
-        .iter()
-        .map(|&scalar| element_of(scalar))
-        .collect()
 }
 
 /// A candle error as a failed prediction: shape, dtype and index errors are the caller's input

@@ -58,6 +58,7 @@ impl Dtype {
     pub fn round(self, value: f64) -> f64 {
         match self {
             Dtype::F16 => round_to_float(value, 10, -14, 65504.0),
+            // Through f32 first, as candle and burn make bf16 values from f32 ones.
             Dtype::BF16 => {
                 round_to_float(f64::from(value as f32), 7, -126, 3.389_531_389_251_535e38)
             }
@@ -184,6 +185,12 @@ pub struct Numbers {
 }
 
 impl Numbers {
+    /// The values as an f64 array of their shape (a parameter for `Trainer::parameters`).
+    pub(crate) fn into_array(self) -> ndarray::ArrayD<f64> {
+        ndarray::ArrayD::from_shape_vec(IxDyn(&self.shape), self.values)
+            .expect("a value's numbers fill its shape")
+    }
+
     /// The shape as numpy prints it: `(2, 3)`, `(4,)`, `()`.
     pub fn shape_text(&self) -> String {
         shape_text(&self.shape)
@@ -472,6 +479,14 @@ impl Literal {
         self.shape.len()
     }
 
+    /// The numbers in row-major order as `T`s, or the first that `T` cannot hold.
+    pub(crate) fn elements<T: Element>(&self) -> Result<Vec<T>, LiteralMismatch> {
+        self.scalars
+            .iter()
+            .map(|&scalar| element_of(scalar))
+            .collect()
+    }
+
     fn sub_literals(&self) -> impl Iterator<Item = Literal> + '_ {
         let rows = self.shape.first().copied().unwrap_or(0);
         let stride: usize = self.shape[1..].iter().product();
@@ -515,7 +530,7 @@ pub(crate) fn element_of<T: Element>(scalar: Scalar) -> Result<T, LiteralMismatc
     })
 }
 
-fn rank_mismatch(literal: &Literal, wanted: &str) -> LiteralMismatch {
+pub(crate) fn rank_mismatch(literal: &Literal, wanted: &str) -> LiteralMismatch {
     LiteralMismatch(format!(
         "a rank-{} literal of shape {} cannot become {wanted}",
         literal.rank(),
@@ -562,11 +577,7 @@ impl<T: Element, D: Dimension> FromLiteral for ArrayBase<OwnedRepr<T>, D> {
         {
             return Err(rank_mismatch(literal, &Self::describe()));
         }
-        let values = literal
-            .scalars
-            .iter()
-            .map(|scalar| element_of::<T>(*scalar))
-            .collect::<Result<Vec<T>, _>>()?;
+        let values = literal.elements::<T>()?;
         let array = ndarray::Array::from_shape_vec(IxDyn(&literal.shape), values)
             .map_err(|error| LiteralMismatch(error.to_string()))?;
         array

@@ -326,6 +326,16 @@ mod tests {
         assert_eq!(error.message(), "the model server is down");
     }
 
+    /// A literal of another rank than the loader's output tensor fails at the loader call,
+    /// naming the loader, the literal and the tensor type.
+    #[mock_model(returns = [0.1, 0.9, 0.0])]
+    #[should_panic(
+        expected = "`[0.1, 0.9, 0.0]` (shape (3,)) cannot become the loader's output type `Tensor<2>`: a rank-1 literal of shape (3,) cannot become Tensor<2>"
+    )]
+    fn a_literal_of_another_rank_names_the_tensor_type() {
+        let _ = load_classifier();
+    }
+
     /// A shape test on the real architecture with random weights: same seed, same outputs.
     #[random_weights(seed = 7)]
     fn random_weights_repeat_for_the_same_seed() {

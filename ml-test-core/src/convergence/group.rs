@@ -183,10 +183,7 @@ impl CheckGroup {
                 let verdict = match check {
                     Check::Deterministic => self.deterministic(build, context).map_err(|(f, _)| f),
                     Check::LossAtInit => self.loss_at_init(build, seed),
-                    other => {
-                        let run = run.get_or_init(|| self.record(build, context()));
-                        self.verdict(other, run, build, seed)
-                    }
+                    other => self.verdict(other, run.get_or_init(|| self.record(build, context()))),
                 };
                 (check, verdict)
             })
@@ -234,16 +231,9 @@ impl CheckGroup {
         checks::loss_at_init(&initial, classes, &self.thresholds)
     }
 
-    fn verdict<T: Trainer>(
-        &'static self,
-        check: Check,
-        run: &TrainingRun,
-        build: fn() -> T,
-        seed: u64,
-    ) -> Result<(), CheckFailure> {
-        if check == Check::LossAtInit {
-            return self.loss_at_init(build, seed);
-        }
+    /// The verdict of a check judged on the shared run (every check but `deterministic` and
+    /// `loss_at_init`, which build fresh trainers).
+    fn verdict(&self, check: Check, run: &TrainingRun) -> Result<(), CheckFailure> {
         if let Some((step, error)) = &run.failed_step {
             return Err(checks::failed_step(check.name(), *step, error, run.steps));
         }
@@ -254,8 +244,9 @@ impl CheckGroup {
             Check::ParamsUpdate => checks::params_update(run, frozen, &self.thresholds),
             Check::OverfitsBatch => checks::overfits_batch(run, &self.thresholds),
             Check::Frozen => checks::frozen(run, frozen, &self.thresholds),
-            Check::LossAtInit => unreachable!("judged on fresh initialisations above"),
-            Check::Deterministic => unreachable!("needs two fresh trainers, not a run"),
+            Check::LossAtInit | Check::Deterministic => {
+                unreachable!("judged on fresh trainers, not on the run")
+            }
         }
     }
 
@@ -273,7 +264,13 @@ impl CheckGroup {
                     span: (0, 0),
                     verdicts: checks
                         .into_iter()
-                        .map(|check| (check.name(), self.verdict(check, run, build, seed)))
+                        .map(|check| {
+                            let verdict = match check {
+                                Check::LossAtInit => self.loss_at_init(build, seed),
+                                other => self.verdict(other, run),
+                            };
+                            (check.name(), verdict)
+                        })
                         .collect(),
                 }
             })

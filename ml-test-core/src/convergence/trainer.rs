@@ -1,4 +1,4 @@
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 
 use std::fmt::Display;
 
@@ -122,9 +122,7 @@ pub fn param<T: Numeric + ?Sized>(name: impl Into<String>, value: &T) -> (String
     let numbers = value
         .try_numbers()
         .unwrap_or_else(|why| panic!("param(\"{name}\", ..): {why}"));
-    let array = ArrayD::from_shape_vec(IxDyn(&numbers.shape), numbers.values)
-        .expect("a value's numbers fill its shape");
-    (name, array)
+    (name, numbers.into_array())
 }
 
 #[cfg(test)]
