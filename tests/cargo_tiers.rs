@@ -159,10 +159,21 @@ path = "tests/prerequisites.rs"
 
     /// `cargo <args>` with no environment but `extra_env` (and `ML_TEST_TIERS`).
     fn cargo_bare(&self, tiers: Option<&str>, extra_env: &[(&str, &str)], args: &[&str]) -> Output {
+        self.cargo_in(&self.dir, tiers, extra_env, args)
+    }
+
+    /// [`Scratch::cargo_bare`] in the crate at `dir`, with the scratch crate's target directory.
+    fn cargo_in(
+        &self,
+        dir: &Path,
+        tiers: Option<&str>,
+        extra_env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Output {
         let mut command = Command::new(env!("CARGO"));
         command
             .args(args)
-            .current_dir(&self.dir)
+            .current_dir(dir)
             .env("CARGO_TARGET_DIR", &self.target)
             .env_remove("ML_TEST_TIERS")
             .env_remove("ML_TEST_SEED")
@@ -740,14 +751,7 @@ fn loader_mocks_in_a_users_crate() {
     );
     write_if_changed(&forgot.join("Cargo.lock"), &lockfile());
     write_if_changed(&forgot.join("src/lib.rs"), NO_TESTING_FEATURE);
-    let output = Command::new(env!("CARGO"))
-        .args(["test", "--offline", "--no-run"])
-        .current_dir(&forgot)
-        .env("CARGO_TARGET_DIR", &scratch.target)
-        .env("CARGO_TERM_COLOR", "never")
-        .env_remove("RUSTFLAGS")
-        .output()
-        .expect("cargo runs");
+    let output = scratch.cargo_in(&forgot, None, &[], &["test", "--offline", "--no-run"]);
     let errors = stderr(&output);
     assert!(!output.status.success(), "{errors}");
     for (attribute, line) in [("mock_model", 23), ("random_weights", 28)] {
