@@ -57,11 +57,9 @@ impl Dtype {
     /// the f32 nearest 0.1, as if the test had written `0.1f32`.
     pub fn round(self, value: f64) -> f64 {
         match self {
-            Dtype::F16 => round_to_float(value, 10, -14, 65504.0),
+            Dtype::F16 => half::f16::from_f64(value).to_f64(),
             // Through f32 first, as candle and burn make bf16 values from f32 ones.
-            Dtype::BF16 => {
-                round_to_float(f64::from(value as f32), 7, -126, 3.389_531_389_251_535e38)
-            }
+            Dtype::BF16 => half::bf16::from_f32(value as f32).to_f64(),
             Dtype::F32 => f64::from(value as f32),
             Dtype::F64 => value,
             _ => value.round(),
@@ -75,23 +73,6 @@ impl Dtype {
             _ if value.is_finite() => format!("{value:.0}"),
             _ => format!("{value:?}"),
         }
-    }
-}
-
-/// `value` rounded (ties to even) to the nearest float with `mantissa` explicit mantissa bits,
-/// smallest normal exponent `min_exponent` (below it the spacing stays that of subnormals) and
-/// largest finite value `max` (beyond it: infinity), as a half-precision store would hold it.
-fn round_to_float(value: f64, mantissa: i32, min_exponent: i32, max: f64) -> f64 {
-    if !value.is_finite() || value == 0.0 {
-        return value;
-    }
-    let exponent = (value.abs().log2().floor() as i32).max(min_exponent);
-    let quantum = 2f64.powi(exponent - mantissa);
-    let rounded = (value / quantum).round_ties_even() * quantum;
-    if rounded.abs() > max {
-        f64::INFINITY.copysign(value)
-    } else {
-        rounded
     }
 }
 
