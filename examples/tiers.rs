@@ -254,9 +254,9 @@ fn listing_groups_this_binarys_tests_by_tier() {
     );
     let slow = listing.find("slow (3 tests)").unwrap();
     for entry in [
-        "training_on_synthetic_reviews_reaches_high_accuracy (seed = 11, timeout = \"2m\")",
-        "held_out_accuracy_holds_across_data_draws (timeout = \"2m\", seeds = 5)",
-        "scoring_a_review_stays_within_its_latency_budget (exclusive)",
+        "training_on_synthetic_reviews_reaches_high_accuracy__slow (seed = 11, timeout = \"2m\")",
+        "held_out_accuracy_holds_across_data_draws__slow (timeout = \"2m\", seeds = 5)",
+        "scoring_a_review_stays_within_its_latency_budget__slow (exclusive)",
     ] {
         let at = listing
             .find(entry)

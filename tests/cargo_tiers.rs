@@ -4,12 +4,14 @@
 //! The scratch crate's sources are in tests/scratch/. Every run shares one target directory, so
 //! ml-test and its dependencies compile once and each switch rebuilds only the test crate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use ml_test::prelude::*;
 
+#[path = "support/deployment.rs"]
+mod deployment;
 #[path = "support/intervals.rs"]
 mod intervals;
 
@@ -105,6 +107,10 @@ path = "tests/orders_wrong.rs"
 name = "prerequisites"
 path = "tests/prerequisites.rs"
 
+[[test]]
+name = "names"
+path = "tests/names.rs"
+
 [workspace]
 "#,
             root = ROOT
@@ -132,12 +138,19 @@ path = "tests/prerequisites.rs"
             "trainings.rs",
             "prerequisites.rs",
             "orders_wrong.rs",
+            "names.rs",
         ] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
             write_if_changed(&dir.join("tests").join(file), &source);
         }
         write_if_changed(&dir.join("Cargo.lock"), &lockfile());
+        // The nextest config this repo ships, as a user copies it.
+        std::fs::create_dir_all(dir.join(".config")).unwrap();
+        write_if_changed(
+            &dir.join(".config/nextest.toml"),
+            &std::fs::read_to_string(Path::new(ROOT).join(".config/nextest.toml")).unwrap(),
+        );
         Scratch {
             dir,
             target: base.join("tier-selection-target"),
@@ -146,12 +159,12 @@ path = "tests/prerequisites.rs"
     }
 
     /// Runs `cargo <args>` in the scratch crate with `ML_TEST_TIERS` set to `tiers` (or unset),
-    /// where the gpu and e2e tiers have their prerequisites (`ML_TEST_GPU=1`, an endpoint): the
-    /// scenarios about tier selection run those tiers' tests like any other.
+    /// where the gpu and e2e tiers have their prerequisites (`ML_TEST_GPU=1`, a deployment that
+    /// answers): the scenarios about tier selection run those tiers' tests like any other.
     fn cargo(&self, tiers: Option<&str>, extra_env: &[(&str, &str)], args: &[&str]) -> Output {
         let mut env = vec![
             ("ML_TEST_GPU", "1"),
-            ("ML_TEST_ENDPOINT", "http://127.0.0.1:9"),
+            ("ML_TEST_ENDPOINT", deployment::url()),
         ];
         env.extend_from_slice(extra_env);
         self.cargo_bare(tiers, &env, args)
@@ -195,6 +208,28 @@ path = "tests/prerequisites.rs"
             command.env(key, value);
         }
         command.output().expect("cargo runs")
+    }
+
+    /// Builds the test binary `test` as plain `cargo test` does (`ML_TEST_TIERS` unset) and
+    /// returns its path, failing on any warning in the user's build.
+    fn build_tests(&self, test: &str) -> PathBuf {
+        let output = self.cargo_bare(
+            None,
+            &[],
+            &["test", "--offline", "--test", test, "--no-run"],
+        );
+        let errors = stderr(&output);
+        assert!(output.status.success(), "{errors}");
+        assert!(!errors.contains("warning"), "the build warns:\n{errors}");
+        let path = errors
+            .lines()
+            .find_map(|line| {
+                line.trim()
+                    .strip_prefix(&format!("Executable tests/{test}.rs ("))
+            })
+            .and_then(|rest| rest.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("no executable in:\n{errors}"));
+        PathBuf::from(path)
     }
 
     /// `cargo test --offline --test <test> -- <libtest_args>` with `ML_TEST_TIERS` unset.
@@ -282,6 +317,16 @@ fn outcomes(stdout: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Fails when cargo compiled anything for this command: tiers and prerequisites are chosen
+/// when the tests run.
+fn assert_no_rebuild(output: &Output) {
+    let errors = stderr(output);
+    assert!(
+        !errors.contains("Compiling "),
+        "nothing may be recompiled:\n{errors}"
+    );
+}
+
 /// Fails with the whole text when `needle` is not in it.
 fn assert_contains(text: &str, needle: &str) {
     assert!(
@@ -307,7 +352,12 @@ fn assert_ignored_for_tier(outcomes: &BTreeMap<String, String>, name: &str, tier
         outcome.starts_with(&expected),
         "{name}: expected `{expected}...`, got `{outcome}`"
     );
-    assert_contains(outcome, &format!("ML_TEST_TIERS={tier} cargo test"));
+    // The reason gives the command that runs it without a rebuild.
+    let how = match tier {
+        "unit" => "unset ML_TEST_TIERS to run it".to_owned(),
+        tier => format!("cargo test -- --include-ignored __{tier}`"),
+    };
+    assert!(outcome.ends_with(&how), "{name}: `{outcome}`");
 }
 
 #[ml_test(slow, timeout = "15m")]
@@ -317,29 +367,28 @@ fn switching_ml_test_tiers_rebuilds_and_never_goes_stale() {
     // Unset: unit and integration run, the other tiers are ignored with their reason.
     let default = scratch.run_tiers(None);
     assert_ran(&default, "unit_check");
-    assert_ran(&default, "integration_check");
-    assert_ignored_for_tier(&default, "slow_check", "slow");
-    assert_ignored_for_tier(&default, "gpu_check", "gpu");
-    assert_ignored_for_tier(&default, "e2e_check", "e2e");
-    assert_contains(&default["slow_check"], "ML_TEST_TIERS is unset");
+    assert_ran(&default, "integration_check__integration");
+    assert_ignored_for_tier(&default, "slow_check__slow", "slow");
+    assert_ignored_for_tier(&default, "gpu_check__gpu", "gpu");
+    assert_ignored_for_tier(&default, "e2e_check__e2e", "e2e");
 
     // Only slow: the slow test runs, the unit test is ignored.
     let slow = scratch.run_tiers(Some("slow"));
-    assert_ran(&slow, "slow_check");
+    assert_ran(&slow, "slow_check__slow");
     assert_ignored_for_tier(&slow, "unit_check", "unit");
     assert_contains(&slow["unit_check"], "(ML_TEST_TIERS=slow)");
 
     // Unset again, no `cargo clean`: exactly the first result.
     assert_eq!(scratch.run_tiers(None), default);
 
-    // all: every tier runs.
+    // all: every tier runs (gpu and e2e with their prerequisites, which the scenarios give).
     let all = scratch.run_tiers(Some("all"));
     for name in [
         "unit_check",
-        "integration_check",
-        "slow_check",
-        "gpu_check",
-        "e2e_check",
+        "integration_check__integration",
+        "slow_check__slow",
+        "gpu_check__gpu",
+        "e2e_check__e2e",
     ] {
         assert_ran(&all, name);
     }
@@ -347,8 +396,8 @@ fn switching_ml_test_tiers_rebuilds_and_never_goes_stale() {
     // A comma list selects exactly its tiers.
     let pair = scratch.run_tiers(Some("unit,e2e"));
     assert_ran(&pair, "unit_check");
-    assert_ran(&pair, "e2e_check");
-    assert_ignored_for_tier(&pair, "integration_check", "integration");
+    assert_ran(&pair, "e2e_check__e2e");
+    assert_ignored_for_tier(&pair, "integration_check__integration", "integration");
 
     // `--include-ignored` runs every tier whatever the selection.
     let output = scratch.cargo_test("tiers", &["--include-ignored"]);
@@ -368,10 +417,10 @@ fn every_test_keeps_its_name_for_libtest_and_nextest() {
     let listed = String::from_utf8_lossy(&output.stdout);
     for name in [
         "unit_check",
-        "integration_check",
-        "slow_check",
-        "gpu_check",
-        "e2e_check",
+        "integration_check__integration",
+        "slow_check__slow",
+        "gpu_check__gpu",
+        "e2e_check__e2e",
     ] {
         assert_contains(&listed, &format!("{name}: test"));
     }
@@ -397,7 +446,7 @@ fn every_test_keeps_its_name_for_libtest_and_nextest() {
         stderr(&output)
     );
     let listed = String::from_utf8_lossy(&output.stdout);
-    for name in ["unit_check", "slow_check", "e2e_check"] {
+    for name in ["unit_check", "slow_check__slow", "e2e_check__e2e"] {
         assert_contains(&listed, name);
     }
     let output = scratch.cargo(
@@ -444,7 +493,7 @@ fn test_attributes_of_other_crates_register_once_in_either_order() {
         "rstest_below::case_2",
         "test_case_below::test_case_1_one",
         "test_case_below::test_case_2_two",
-        "slow_cases::case_1",
+        "slow_cases::case_1__slow",
         "rstest_above::case_1",
         "rstest_above::case_2",
     ] {
@@ -479,7 +528,7 @@ fn test_attributes_of_other_crates_register_once_in_either_order() {
     );
     assert_contains(
         &report,
-        "test slow_cases::case_1 ... ignored, tier `slow` is not selected",
+        "test slow_cases::case_1__slow ... ignored, tier `slow` is not selected",
     );
 }
 
@@ -576,11 +625,21 @@ fn failures_report_the_seed_and_misuse_says_how_to_fix_it() {
     );
     assert!(!report.contains("failed with seed"), "{report}");
 
-    // `#[test]` above `#[ml_test(slow)]` would run an unselected test; it fails and says why.
+    // `#[test]` above `#[ml_test(slow)]` registers the fn under its written name too, outside
+    // its tier; that run fails and says why.
     let misordered = run(&[], "misordered_test_attribute");
+    assert_eq!(
+        outcomes(&misordered)
+            .get("misordered_test_attribute")
+            .map(String::as_str),
+        Some("FAILED"),
+        "{misordered}"
+    );
     assert_contains(
         &misordered,
-        "That happens when `#[test]` is written above `#[ml_test]`",
+        "`misordered_test_attribute` runs under the name its fn was written with, but ml-test \
+         registers it as `misordered_test_attribute__slow` (tier slow): a `#[test]` is above \
+         `#[ml_test]`",
     );
 }
 
@@ -600,22 +659,19 @@ fn convergence_checks_in_a_users_crate() {
     assert!(output.status.success(), "{}", stderr(&output));
     let default = outcomes(&String::from_utf8_lossy(&output.stdout));
     for check in checks {
-        assert_ignored_for_tier(&default, &format!("logistic_regression::{check}"), "slow");
+        assert_ignored_for_tier(
+            &default,
+            &format!("logistic_regression::{check}__slow"),
+            "slow",
+        );
     }
 
-    // Every tier: the working trainer passes all five checks; the no-op one fails exactly the
-    // three that a step doing nothing must fail, each with a sparkline of its flat loss.
-    let output = scratch.cargo(
-        Some("all"),
-        &[],
-        &[
-            "test",
-            "--offline",
-            "--test",
-            "convergence",
-            "--",
-            "--test-threads=1",
-        ],
+    // The slow tier, from the same build: the working trainer passes all five checks; the
+    // no-op one fails exactly the three that a step doing nothing must fail, each with a
+    // sparkline of its flat loss.
+    let output = scratch.cargo_test(
+        "convergence",
+        &["--include-ignored", "__slow", "--test-threads=1"],
     );
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
@@ -624,7 +680,7 @@ fn convergence_checks_in_a_users_crate() {
     );
     let all = outcomes(&stdout);
     for check in checks {
-        assert_ran(&all, &format!("logistic_regression::{check}"));
+        assert_ran(&all, &format!("logistic_regression::{check}__slow"));
     }
     for (check, failed) in [
         ("loss_is_finite", false),
@@ -633,7 +689,7 @@ fn convergence_checks_in_a_users_crate() {
         ("overfits_batch", true),
         ("deterministic", false),
     ] {
-        let name = format!("step_does_nothing::{check}");
+        let name = format!("step_does_nothing::{check}__slow");
         let expected = if failed { "FAILED" } else { "ok" };
         assert_eq!(
             all.get(&name).map(String::as_str),
@@ -666,7 +722,7 @@ fn convergence_checks_in_a_users_crate() {
     assert_contains(
         &stdout,
         &format!(
-            "`step_does_nothing::params_update` (tier slow) failed with seed {group_seed} \
+            "`step_does_nothing::params_update__slow` (tier slow) failed with seed {group_seed} \
              (derived from the check group's name)"
         ),
     );
@@ -700,7 +756,7 @@ fn loader_mocks_in_a_users_crate() {
         &stdout,
         "1. mock it: #[mock_model(loader = load_scorer, returns = ...)]",
     );
-    assert_ignored_for_tier(&outcomes, "the_real_model_in_the_slow_tier", "slow");
+    assert_ignored_for_tier(&outcomes, "the_real_model_in_the_slow_tier__slow", "slow");
 
     // Many mocked tests in one process, 16 at a time: each sees only its own mock.
     let output = scratch.cargo_test("isolation", &["--test-threads", "16"]);
@@ -872,11 +928,11 @@ fn evaluation_in_a_users_crate() {
         !failing.is_empty() && failing.len() < 20,
         "the fixture needs a mixed outcome: {seeds:?}"
     );
-    let sweep = failure_section(&stdout, "threshold_on_twenty_splits");
+    let sweep = failure_section(&stdout, "threshold_on_twenty_splits__slow");
     assert_contains(
         sweep,
         &format!(
-            "`threshold_on_twenty_splits`: {} of 20 seeds passed ({:.0}%); it failed with {} seed",
+            "`threshold_on_twenty_splits__slow`: {} of 20 seeds passed ({:.0}%); it failed with {} seed",
             20 - failing.len(),
             100.0 * (20 - failing.len()) as f64 / 20.0,
             failing.len()
@@ -886,7 +942,7 @@ fn evaluation_in_a_users_crate() {
         assert_contains(
             sweep,
             &format!(
-                "replay: ML_TEST_SEED={seed} cargo test -- --exact threshold_on_twenty_splits --include-ignored"
+                "replay: ML_TEST_SEED={seed} cargo test -- --exact threshold_on_twenty_splits__slow --include-ignored"
             ),
         );
     }
@@ -904,7 +960,7 @@ fn evaluation_in_a_users_crate() {
                 "evaluation",
                 "--",
                 "--exact",
-                "threshold_on_twenty_splits",
+                "threshold_on_twenty_splits__slow",
                 "--include-ignored",
                 "--nocapture",
             ],
@@ -1021,9 +1077,11 @@ fn a_check_group_trains_once_per_run_under_nextest() {
 #[ml_test(slow, timeout = "15m")]
 fn gpu_and_e2e_tests_never_pass_without_their_prerequisites() {
     let scratch = Scratch::create();
-    let run = |tiers: &str, env: &[(&str, &str)]| {
+    // The tiers selected at run time, from the build plain `cargo test` makes: only the
+    // prerequisites change from one run to the next, and none of them rebuilds anything.
+    let run = |filter: &str, env: &[(&str, &str)]| {
         let output = scratch.cargo_bare(
-            Some(tiers),
+            None,
             env,
             &[
                 "test",
@@ -1031,68 +1089,511 @@ fn gpu_and_e2e_tests_never_pass_without_their_prerequisites() {
                 "--test",
                 "prerequisites",
                 "--",
+                "--include-ignored",
+                filter,
                 "--test-threads=1",
             ],
         );
+        assert_no_rebuild(&output);
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         (outcomes(&stdout), format!("{stdout}{}", stderr(&output)))
     };
+    scratch.build_tests("prerequisites");
 
-    // Named without an endpoint: each e2e test fails, naming the variable or the deployment it
-    // did not reach.
-    let (e2e, report) = run("e2e", &[]);
-    assert_eq!(e2e["reaches_the_endpoint"], "FAILED", "{report}");
-    assert_eq!(e2e["reaches_nothing"], "FAILED", "{report}");
+    // Without an endpoint: each e2e test fails, naming the variable or saying it reached none.
+    let (e2e, report) = run("__e2e", &[]);
+    assert_eq!(e2e["reaches_the_endpoint__e2e"], "FAILED", "{report}");
+    assert_eq!(e2e["reaches_nothing__e2e"], "FAILED", "{report}");
     assert_contains(
         &report,
         "ML_TEST_ENDPOINT is not set: a post-deployment test needs the base URL",
     );
     assert_contains(
         &report,
-        "`reaches_nothing` is a post-deployment test (tier e2e) and it reached no deployment",
+        "`reaches_nothing__e2e` is a post-deployment test (tier e2e) and it reached no deployment \
+         (it made no request through ml_test::e2e)",
     );
 
-    // With one: the test that reaches it passes, the one that reaches nothing still fails.
-    let (e2e, report) = run("e2e", &[("ML_TEST_ENDPOINT", "http://127.0.0.1:9")]);
-    assert_eq!(e2e["reaches_the_endpoint"], "ok", "{report}");
-    assert_eq!(e2e["reaches_nothing"], "FAILED", "{report}");
-
-    // Named gpu: fails where no accelerator is visible, runs where one is said to be.
-    let (gpu, report) = run("gpu", &[("ML_TEST_GPU", "0")]);
-    assert_eq!(gpu["needs_a_gpu"], "FAILED", "{report}");
+    // A dead endpoint: the test fails, and the failure names the URL nothing answered at.
+    let dead = deployment::dead_url();
+    let (e2e, report) = run("__e2e", &[("ML_TEST_ENDPOINT", &dead)]);
+    assert_eq!(e2e["reaches_the_endpoint__e2e"], "FAILED", "{report}");
     assert_contains(
         &report,
-        "`needs_a_gpu` is in tier gpu, and no accelerator is visible here",
+        &format!(
+            "ml-test: `reaches_the_endpoint__e2e` reached no deployment (nothing answered at \
+             {dead}/v2/health/live: "
+        ),
     );
-    let (gpu, report) = run("gpu", &[("ML_TEST_GPU", "1")]);
-    assert_eq!(gpu["needs_a_gpu"], "ok", "{report}");
-    let (gpu, report) = run("gpu", &[("ML_TEST_GPU", "maybe")]);
-    assert_eq!(gpu["needs_a_gpu"], "FAILED", "{report}");
+
+    // A live one: the test that makes a request passes; the one that makes none still fails.
+    let (e2e, report) = run("__e2e", &[("ML_TEST_ENDPOINT", deployment::url())]);
+    assert_eq!(e2e["reaches_the_endpoint__e2e"], "ok", "{report}");
+    assert_eq!(e2e["reaches_nothing__e2e"], "FAILED", "{report}");
+    assert_eq!(e2e.len(), 2, "only the e2e tier ran: {e2e:#?}");
+
+    // gpu: fails where no accelerator is visible, runs where one is said to be.
+    let (gpu, report) = run("__gpu", &[("ML_TEST_GPU", "0")]);
+    assert_eq!(gpu["needs_a_gpu__gpu"], "FAILED", "{report}");
+    assert_contains(
+        &report,
+        "`needs_a_gpu__gpu` is in tier gpu, and no accelerator is visible here",
+    );
+    let (gpu, report) = run("__gpu", &[("ML_TEST_GPU", "1")]);
+    assert_eq!(gpu["needs_a_gpu__gpu"], "ok", "{report}");
+    assert_eq!(gpu.len(), 1, "only the gpu tier ran: {gpu:#?}");
+    let (gpu, report) = run("__gpu", &[("ML_TEST_GPU", "maybe")]);
+    assert_eq!(gpu["needs_a_gpu__gpu"], "FAILED", "{report}");
     assert_contains(&report, "ML_TEST_GPU=\"maybe\" is not valid: set it to 1");
 
-    // Implied by `all`, without them: ignored at build time, with the reason.
-    let (all, report) = run("all", &[("ML_TEST_GPU", "0")]);
-    for (test, reason) in [
+    // `ML_TEST_TIERS=all` selects every tier when the crate compiles; the prerequisites are
+    // still checked when the tests run, so without them the gpu and e2e tests fail.
+    let output = scratch.cargo_bare(
+        Some("all"),
+        &[("ML_TEST_GPU", "0")],
+        &["test", "--offline", "--test", "prerequisites"],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let all = outcomes(&stdout);
+    for test in [
+        "needs_a_gpu__gpu",
+        "reaches_the_endpoint__e2e",
+        "reaches_nothing__e2e",
+    ] {
+        assert_eq!(all[test], "FAILED", "{test}:\n{stdout}");
+    }
+}
+
+/// The tests of tests/scratch/names.rs by tier, as libtest names them: every kind of test
+/// ml-test generates carries its tier at the end of its name (unit names are unchanged).
+const UNIT: &[&str] = &["plain_unit"];
+const INTEGRATION: &[&str] = &[
+    "plain_integration__integration",
+    "random__integration",
+    "slow_path_of_the_tokenizer__integration",
+];
+const SLOW: &[&str] = &[
+    "calls_another_test__slow",
+    "cases::case_1__slow",
+    "cases::case_2_two__slow",
+    "halving::deterministic__slow",
+    "halving::loss_decreases__slow",
+    "halving::loss_is_finite__slow",
+    "halving::overfits_batch__slow",
+    "halving::params_update__slow",
+    "mocked__slow",
+    "plain_slow__slow",
+    "scoring_latency_budget__slow",
+    "sweep__slow",
+    "timed__slow",
+];
+const GPU: &[&str] = &["gpu_cases::test_case_1_one__gpu", "plain_gpu__gpu"];
+const E2E: &[&str] = &["async_e2e__e2e", "plain_e2e__e2e"];
+
+fn names(tiers: &[&[&'static str]]) -> BTreeSet<String> {
+    tiers
+        .iter()
+        .flat_map(|tier| tier.iter().map(|name| (*name).to_owned()))
+        .collect()
+}
+
+/// The tests that passed, from libtest's `test name ... ok` lines.
+fn passed(outcomes: &BTreeMap<String, String>) -> BTreeSet<String> {
+    outcomes
+        .iter()
+        .filter(|(_, outcome)| *outcome == "ok")
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+fn modified(path: &Path) -> std::time::SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn tiers_are_selected_at_run_time_from_one_build() {
+    let scratch = Scratch::create();
+    // The build plain `cargo test` makes, without a warning in it.
+    let binary = scratch.build_tests("names");
+    let built = modified(&binary);
+    let every_test = names(&[UNIT, INTEGRATION, SLOW, GPU, E2E]);
+
+    let run = |env: &[(&str, &str)], libtest_args: &[&str]| {
+        let mut args = vec!["test", "--offline", "--test", "names", "--"];
+        args.extend_from_slice(libtest_args);
+        let output = scratch.cargo_bare(None, env, &args);
+        assert_no_rebuild(&output);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        (outcomes(&stdout), format!("{stdout}{}", stderr(&output)))
+    };
+    let prerequisites = [
+        ("ML_TEST_GPU", "1"),
+        ("ML_TEST_ENDPOINT", deployment::url()),
+    ];
+
+    // Every name carries its tier.
+    let (_, listing) = run(&[], &["--list"]);
+    let listed: BTreeSet<String> = listing
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(listed, every_test, "{listing}");
+
+    // `cargo test` alone: unit and integration run, every other test is ignored.
+    let (default, report) = run(&prerequisites, &[]);
+    assert_eq!(passed(&default), names(&[UNIT, INTEGRATION]), "{report}");
+    for name in names(&[SLOW, GPU, E2E]) {
+        assert!(default[&name].starts_with("ignored, "), "{name}: {report}");
+    }
+
+    // The slow tier, and only it, from the same build.
+    let (slow, report) = run(&prerequisites, &["--include-ignored", "__slow"]);
+    assert_eq!(passed(&slow), names(&[SLOW]), "{report}");
+    assert_eq!(slow.len(), SLOW.len(), "nothing else ran: {report}");
+    assert_contains(
+        &report,
+        &format!(
+            "{} passed; 0 failed; 0 ignored; 0 measured; {} filtered out",
+            SLOW.len(),
+            every_test.len() - SLOW.len()
+        ),
+    );
+
+    // Two tiers at once.
+    let (both, report) = run(&prerequisites, &["--include-ignored", "__gpu", "__e2e"]);
+    assert_eq!(passed(&both), names(&[GPU, E2E]), "{report}");
+    assert_eq!(
+        both.len(),
+        GPU.len() + E2E.len(),
+        "nothing else ran: {report}"
+    );
+
+    // Other prerequisites (none of them rebuilds): the same tests run and fail, saying why.
+    let dead = deployment::dead_url();
+    let (without, report) = run(
+        &[("ML_TEST_GPU", "0"), ("ML_TEST_ENDPOINT", &dead)],
+        &["--include-ignored", "__gpu", "__e2e"],
+    );
+    assert!(
+        names(&[GPU, E2E])
+            .iter()
+            .all(|name| without[name] == "FAILED"),
+        "{report}"
+    );
+    assert_contains(&report, "no accelerator is visible here");
+    assert_contains(&report, &format!("nothing answered at {dead}/v2/health/"));
+    let (unset, report) = run(&[], &["--include-ignored", "__e2e"]);
+    assert!(
+        names(&[E2E]).iter().all(|name| unset[name] == "FAILED"),
+        "{report}"
+    );
+    assert_contains(&report, "ML_TEST_ENDPOINT is not set");
+
+    assert_eq!(modified(&binary), built, "the test binary was rebuilt");
+
+    // A misspelled tier in the filter selects nothing: libtest runs no test and exits 0,
+    // nextest exits 4 ("no tests to run"), which is why CI should use nextest's filters.
+    let (typo, report) = run(&prerequisites, &["--include-ignored", "__slwo"]);
+    assert!(typo.is_empty(), "{report}");
+    assert_contains(&report, "0 passed; 0 failed; 0 ignored; 0 measured");
+    let output = scratch.cargo_bare(
+        None,
+        &[],
+        &[
+            "nextest",
+            "run",
+            "--offline",
+            "--test",
+            "names",
+            "--run-ignored",
+            "all",
+            "-E",
+            "test(/__slwo$/)",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert_contains(&stderr(&output), "no tests to run");
+}
+
+/// The tests nextest ran, from its `PASS` / `FAIL` lines (their last word is the test's name).
+fn nextest_ran(report: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let with_status = |status: &str| {
+        report
+            .lines()
+            .filter(|line| line.trim_start().starts_with(status))
+            .filter_map(|line| line.split_whitespace().last())
+            .map(str::to_owned)
+            .collect()
+    };
+    (with_status("PASS "), with_status("FAIL "))
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn the_shipped_nextest_profiles_select_each_tier() {
+    let scratch = Scratch::create();
+    let nextest = |args: &[&str]| {
+        let mut all = vec!["nextest", "run", "--offline", "--test", "names"];
+        all.extend_from_slice(args);
+        let output = scratch.cargo(None, &[], &all);
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&output)
+        );
+        assert!(output.status.success(), "{args:?}:\n{report}");
+        (nextest_ran(&report), report)
+    };
+    scratch.build_tests("names");
+
+    // The default profile: unit and integration.
+    let ((passed, failed), report) = nextest(&[]);
+    assert_eq!(passed, names(&[UNIT, INTEGRATION]), "{report}");
+    assert!(failed.is_empty(), "{report}");
+
+    // A profile per tier, whose filter is the tier's name suffix.
+    for (profile, tier) in [
+        ("unit", UNIT),
+        ("integration", INTEGRATION),
+        ("slow", SLOW),
+        ("gpu", GPU),
+        ("e2e", E2E),
+    ] {
+        let ((passed, failed), report) = nextest(&["-P", profile, "--run-ignored", "all"]);
+        assert_eq!(passed, names(&[tier]), "-P {profile}:\n{report}");
+        assert!(failed.is_empty(), "{report}");
+        assert_no_rebuild_after_the_first(&report);
+        // Each writes its JUnit report, as the `ci` profile it inherits does.
+        let junit = scratch
+            .dir
+            .join(format!("target/nextest/{profile}/junit.xml"));
+        let junit = std::fs::read_to_string(&junit)
+            .unwrap_or_else(|error| panic!("{}: {error}", junit.display()));
+        for name in tier {
+            assert_contains(&junit, &format!("name=\"{name}\""));
+        }
+    }
+
+    // The exclusive group still holds the timing test under its new name, in every profile.
+    for profile in ["default", "slow"] {
+        let output = scratch.cargo(
+            None,
+            &[],
+            &[
+                "nextest",
+                "show-config",
+                "test-groups",
+                "--offline",
+                "--test",
+                "names",
+                "-P",
+                profile,
+                "--run-ignored",
+                "all",
+            ],
+        );
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&output)
+        );
+        assert!(output.status.success(), "{shown}");
+        let group = shown
+            .split("group: ml-test-exclusive")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no exclusive group in -P {profile}:\n{shown}"));
+        assert_contains(group, "scoring_latency_budget__slow");
+        assert!(!group.contains("plain_slow__slow"), "{shown}");
+    }
+}
+
+/// nextest builds before it runs: the build must find everything fresh.
+fn assert_no_rebuild_after_the_first(report: &str) {
+    assert!(
+        !report.contains("Compiling "),
+        "nothing may be recompiled:\n{report}"
+    );
+}
+
+/// The `run:` lines of the README's "Scaling out" CI recipe, in order.
+fn scaling_out_recipe() -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Scaling out")
+        .nth(1)
+        .expect("README.md has a \"Scaling out\" section");
+    let recipe = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|block| block.split("\n```").next())
+        .expect("the section holds a yaml CI recipe");
+    recipe
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- run: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn one_archive_fans_out_over_machines_as_the_readme_says() {
+    let scratch = Scratch::create();
+    // A user's repository whose every test target builds, as CI archives it.
+    let repo = scratch.dir.with_file_name("fan-out-repo");
+    for (file, contents) in [
         (
-            "needs_a_gpu",
-            "ignored, tier `gpu` came only from `all` (ML_TEST_TIERS=all) and no accelerator",
+            "Cargo.toml",
+            std::fs::read_to_string(scratch.dir.join("Cargo.toml")).unwrap(),
         ),
         (
-            "reaches_the_endpoint",
-            "ignored, tier `e2e` came only from `all` (ML_TEST_TIERS=all) and ML_TEST_ENDPOINT was unset",
+            "src/lib.rs",
+            std::fs::read_to_string(scratch.dir.join("src/lib.rs")).unwrap(),
         ),
         (
-            "reaches_nothing",
-            "ignored, tier `e2e` came only from `all`",
+            "tests/names.rs",
+            std::fs::read_to_string(scratch.dir.join("tests/names.rs")).unwrap(),
+        ),
+        (
+            ".config/nextest.toml",
+            std::fs::read_to_string(Path::new(ROOT).join(".config/nextest.toml")).unwrap(),
         ),
     ] {
-        assert!(
-            all[test].starts_with(reason),
-            "{test}: {}\n{report}",
-            all[test]
-        );
+        let path = repo.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // Only the names target: the scratch crate's other targets fail to build on purpose.
+        let contents = if file == "Cargo.toml" {
+            let (package, _) = contents.split_once("[dependencies]").unwrap();
+            let deps = contents
+                .split_once("[dependencies]")
+                .unwrap()
+                .1
+                .split_once("[[bin]]")
+                .unwrap()
+                .0;
+            format!(
+                "{package}[dependencies]{deps}[[test]]\nname = \"names\"\npath = \"tests/names.rs\"\n\n[workspace]\n"
+            )
+        } else {
+            contents
+        };
+        write_if_changed(&path, &contents);
     }
-    // An invalid ML_TEST_GPU, read to decide what `all` runs, is a compile error naming it.
-    let (_, report) = run("all", &[("ML_TEST_GPU", "maybe")]);
-    assert_contains(&report, "ML_TEST_GPU=\"maybe\" is not valid");
+    write_if_changed(&repo.join("Cargo.lock"), &lockfile());
+    // The lock file gains the repository's own package once, as a first build would add it:
+    // the recipe's build job runs with `--locked`.
+    let output = scratch.cargo_in(&repo, None, &[], &["update", "--workspace", "--offline"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let recipe = scaling_out_recipe();
+    let step = |prefix: &str| -> Vec<&String> {
+        recipe
+            .iter()
+            .filter(|command| command.contains(prefix))
+            .collect()
+    };
+    let [build] = step("cargo nextest archive")[..] else {
+        panic!("one build step: {recipe:#?}")
+    };
+    let runs = step("cargo nextest run --archive-file");
+    assert_eq!(
+        runs.len(),
+        4,
+        "fast, slow, gpu and post-deployment jobs: {recipe:#?}"
+    );
+
+    // The build job, in the repository.
+    let shell = |dir: &Path, command: &str, env: &[(&str, &str)]| {
+        let mut shell = Command::new("sh");
+        shell
+            .args(["-c", command])
+            .current_dir(dir)
+            .env("CARGO_NET_OFFLINE", "true")
+            .env("CARGO_TERM_COLOR", "never")
+            .env_remove("ML_TEST_TIERS")
+            .env_remove("ML_TEST_GPU")
+            .env_remove("ML_TEST_ENDPOINT")
+            .env_remove("ML_TEST_SEED")
+            .env_remove("RUSTFLAGS");
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("NEXTEST") {
+                shell.env_remove(key);
+            }
+        }
+        shell.envs(env.iter().copied());
+        let output = shell.output().expect("sh runs");
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&output)
+        );
+        assert!(
+            output.status.success(),
+            "`{command}` in {}:\n{report}",
+            dir.display()
+        );
+        report
+    };
+    let target = scratch.target.to_str().unwrap();
+    let archive = repo.join("tests.tar.zst");
+    let _ = std::fs::remove_file(&archive);
+    shell(&repo, build, &[("CARGO_TARGET_DIR", target)]);
+
+    // Every other job on "another machine": a checkout elsewhere, with the archive downloaded
+    // into it and no build of its own.
+    let machine = scratch.dir.with_file_name("fan-out-machine");
+    let _ = std::fs::remove_dir_all(&machine);
+    for file in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src/lib.rs",
+        "tests/names.rs",
+        ".config/nextest.toml",
+    ] {
+        std::fs::create_dir_all(machine.join(file).parent().unwrap()).unwrap();
+        std::fs::copy(repo.join(file), machine.join(file)).unwrap();
+    }
+    std::fs::copy(&archive, machine.join("tests.tar.zst")).unwrap();
+    let elsewhere = machine.join("target-that-is-never-built");
+    let run = |command: &str, env: &[(&str, &str)]| {
+        let mut env = env.to_vec();
+        env.push(("CARGO_TARGET_DIR", elsewhere.to_str().unwrap()));
+        let report = shell(&machine, command, &env);
+        assert_no_rebuild_after_the_first(&report);
+        nextest_ran(&report)
+    };
+    let with = |command: &str, pattern: &str| {
+        runs.iter()
+            .find(|run| run.contains(pattern))
+            .unwrap_or_else(|| panic!("no job runs `{pattern}`: {runs:#?}"))
+            .replace("${{ matrix.partition }}", command)
+    };
+
+    // fast: unit + integration.
+    let (passed, failed) = run(&with("", "-P ci"), &[]);
+    assert_eq!(passed, names(&[UNIT, INTEGRATION]));
+    assert!(failed.is_empty());
+
+    // slow: two partitions, every slow test exactly once between them and nothing else.
+    let mut seen = Vec::new();
+    for partition in ["1", "2"] {
+        let (passed, failed) = run(&with(partition, "-P slow"), &[]);
+        assert!(failed.is_empty(), "{failed:?}");
+        seen.extend(passed);
+    }
+    let distinct: BTreeSet<String> = seen.iter().cloned().collect();
+    assert_eq!(
+        seen.len(),
+        distinct.len(),
+        "a slow test ran twice: {seen:?}"
+    );
+    assert_eq!(distinct, names(&[SLOW]));
+
+    // gpu, on a machine with one (ML_TEST_GPU=1 stands for it here).
+    let (passed, failed) = run(&with("", "-P gpu"), &[("ML_TEST_GPU", "1")]);
+    assert_eq!((passed, failed.len()), (names(&[GPU]), 0));
+
+    // post-deployment, against the deployment the recipe names.
+    let e2e = with("", "-P e2e").replace("${{ vars.MODEL_ENDPOINT }}", deployment::url());
+    let (passed, failed) = run(&e2e, &[]);
+    assert_eq!((passed, failed.len()), (names(&[E2E]), 0));
+    assert!(!elsewhere.exists(), "a job built something");
 }

@@ -30,10 +30,18 @@ mod nested {
     use super::*;
 
     #[ml_test(integration)]
-    fn libtest_name_includes_the_module_path() {
+    fn libtest_name_includes_the_module_path_and_the_tier() {
         let ctx = context::current().unwrap();
-        assert_eq!(ctx.name(), "nested::libtest_name_includes_the_module_path");
+        assert_eq!(
+            ctx.name(),
+            "nested::libtest_name_includes_the_module_path_and_the_tier__integration"
+        );
         assert_eq!(ctx.tier(), Tier::Integration);
+        assert_eq!(
+            std::thread::current().name(),
+            Some(ctx.name()),
+            "libtest runs it under that name"
+        );
     }
 }
 
@@ -42,15 +50,27 @@ fn slow_tier_is_recorded() {
     assert_eq!(context::current().unwrap().tier(), Tier::Slow);
 }
 
+/// A test of another tier is the libtest test `<fn>__<tier>`, and the fn keeps the name it was
+/// written with: other code calls it by that name, and it runs in its own context.
+#[ml_test]
+fn a_tiered_test_is_called_by_the_name_it_was_written_with() {
+    let caller = context::current().unwrap();
+    slow_tier_is_recorded(); // asserts that it runs in the slow tier's context
+    let written: fn() = slow_tier_is_recorded;
+    let test: fn() = slow_tier_is_recorded__slow;
+    assert!(std::ptr::fn_addr_eq(written, test));
+    assert_eq!(context::current().unwrap().name(), caller.name());
+}
+
 // A gpu test here could pass only on a machine with an accelerator: tests/cargo_tiers.rs runs
 // the gpu tier in a scratch crate, with `ML_TEST_GPU` saying what the machine has.
 
 /// Runs against the deployment CI gives it (`ML_TEST_ENDPOINT`); without one it fails naming the
-/// variable, or, implied by `ML_TEST_TIERS=all`, is ignored with that reason.
+/// variable.
 #[ml_test(e2e)]
 fn e2e_tier_is_recorded() {
     assert_eq!(context::current().unwrap().tier(), Tier::E2e);
-    assert!(ml_test::e2e::endpoint().starts_with("http"));
+    assert!(ml_test::e2e::client().live(), "the deployment is live");
 }
 
 #[ml_test(seed = 7)]
@@ -185,7 +205,8 @@ async fn runtime_attribute_above_works_too() {
     assert_eq!(context::current().unwrap().tier(), Tier::Integration);
 }
 
-/// `#[ml_test]` above a case generator runs every case in its own context, with the test's tier.
+/// `#[ml_test]` above a case generator makes every case an ml-test test of its own: its own
+/// context, the test's tier, and the tier at the end of the case's name.
 #[ml_test(integration)]
 #[rstest::rstest]
 #[case(1, 2)]
@@ -194,6 +215,9 @@ fn each_rstest_case_runs_in_the_context(#[case] x: u32, #[case] doubled: u32) {
     assert_eq!(x * 2, doubled);
     let context = context::current().expect("the case runs in ml-test's context");
     assert_eq!(context.tier(), Tier::Integration);
+    let case = format!("each_rstest_case_runs_in_the_context::case_{x}__integration");
+    assert_eq!(context.name(), case);
+    assert_eq!(std::thread::current().name(), Some(case.as_str()));
 }
 
 #[ml_test]
@@ -201,7 +225,25 @@ fn each_rstest_case_runs_in_the_context(#[case] x: u32, #[case] doubled: u32) {
 #[test_case::test_case(4, 16 ; "four")]
 fn each_test_case_runs_in_the_context(x: u64, squared: u64) {
     assert_eq!(x * x, squared);
-    assert!(context::current().is_some());
+    let context = context::current().expect("the case runs in ml-test's context");
+    let case = match x {
+        3 => "each_test_case_runs_in_the_context::test_case_1_three",
+        _ => "each_test_case_runs_in_the_context::test_case_2_four",
+    };
+    assert_eq!(context.name(), case);
+    assert_eq!(std::thread::current().name(), Some(case));
+}
+
+#[ml_test(slow, seed = 11)]
+#[test_case::test_case(5 ; "five")]
+fn a_test_case_of_a_slow_test_is_named_with_the_tier(x: u64) {
+    let context = context::current().expect("the case runs in ml-test's context");
+    assert_eq!(
+        context.name(),
+        "a_test_case_of_a_slow_test_is_named_with_the_tier::test_case_1_five__slow"
+    );
+    assert_eq!((context.tier(), x), (Tier::Slow, 5));
+    assert_eq!(context.seed(), expected_seed(11));
 }
 
 /// Inner attributes stay at the top of the body, where they apply.
@@ -304,8 +346,19 @@ fn registry_lists_this_binarys_tests_with_their_metadata() {
         Some(("50ms", std::time::Duration::from_millis(50)))
     );
 
-    let nested = find("nested::libtest_name_includes_the_module_path");
+    let nested = find("nested::libtest_name_includes_the_module_path_and_the_tier__integration");
     assert_eq!(nested.tier, Tier::Integration);
+    // Each case of a case generator is registered under its own libtest name.
+    for case in ["case_1__integration", "case_2__integration"] {
+        let entry = find(&format!("each_rstest_case_runs_in_the_context::{case}"));
+        assert_eq!(entry.tier, Tier::Integration);
+    }
+    assert!(
+        tests
+            .iter()
+            .all(|t| t.name() != "each_rstest_case_runs_in_the_context"),
+        "the fn under the generator is not a test"
+    );
 
     assert_eq!(
         find("registered_at_a_known_line").line,
@@ -315,27 +368,19 @@ fn registry_lists_this_binarys_tests_with_their_metadata() {
 
     let selection = compiled_selection();
     for (name, tier) in [
-        ("slow_tier_is_recorded", Tier::Slow),
-        ("e2e_tier_is_recorded", Tier::E2e),
+        ("slow_tier_is_recorded__slow", Tier::Slow),
+        ("e2e_tier_is_recorded__e2e", Tier::E2e),
     ] {
         let entry = find(name);
         assert_eq!(entry.tier, tier);
-        // An e2e test that only `all` selected runs only where the build saw an endpoint.
-        let implied_without_endpoint = tier == Tier::E2e
-            && option_env!("ML_TEST_TIERS").is_some_and(|v| v.trim().eq_ignore_ascii_case("all"))
-            && option_env!("ML_TEST_ENDPOINT").is_none_or(|v| v.trim().is_empty());
-        assert_eq!(
-            entry.selected(),
-            selection.contains(&tier) && !implied_without_endpoint,
-            "{name}"
-        );
+        assert_eq!(entry.selected(), selection.contains(&tier), "{name}");
         if let Some(reason) = entry.ignored {
-            let expected = if implied_without_endpoint {
-                format!("tier `{tier}` came only from `all`")
-            } else {
-                format!("tier `{tier}` is not selected")
-            };
+            let expected = format!("tier `{tier}` is not selected");
             assert!(reason.starts_with(&expected), "{reason}");
+            assert!(
+                reason.ends_with(&format!("cargo test -- --include-ignored __{tier}`")),
+                "{reason}"
+            );
         }
     }
     // Plain #[test] fns are not ml-test tests.

@@ -328,10 +328,11 @@ fn either_order_registers_exactly_one_test_in_its_tier() {
     ] {
         let entries: Vec<_> = ml_test::registry()
             .into_iter()
-            .filter(|entry| entry.name().ends_with(name))
+            .filter(|entry| entry.name().contains(name))
             .collect();
         assert_eq!(entries.len(), 1, "{name}");
         assert_eq!(entries[0].tier, Tier::Slow, "{name}");
+        assert_eq!(entries[0].name(), format!("{name}__slow"));
     }
     let mock_only = ml_test::registry()
         .into_iter()
@@ -530,10 +531,9 @@ fn an_override_is_gone_after_its_test_panics() {
     let outcome = catch_unwind(panics_with_a_global_mock);
     assert!(outcome.is_err());
     let context = ml_test::context::current().expect("this test's context is restored");
-    assert!(
-        context
-            .name()
-            .ends_with("an_override_is_gone_after_its_test_panics")
+    assert_eq!(
+        context.name(),
+        "an_override_is_gone_after_its_test_panics__integration"
     );
     assert_eq!(
         std::thread::spawn(|| classify(array![[1.0, 2.0]]))

@@ -39,23 +39,23 @@ fn the_group_registers_one_test_per_check_in_its_tier() {
     assert_eq!(
         group("logistic_regression::"),
         [
-            ("deterministic", Tier::Slow),
-            ("loss_at_init", Tier::Slow),
-            ("loss_decreases", Tier::Slow),
-            ("loss_is_finite", Tier::Slow),
-            ("overfits_batch", Tier::Slow),
-            ("params_update", Tier::Slow),
+            ("deterministic__slow", Tier::Slow),
+            ("loss_at_init__slow", Tier::Slow),
+            ("loss_decreases__slow", Tier::Slow),
+            ("loss_is_finite__slow", Tier::Slow),
+            ("overfits_batch__slow", Tier::Slow),
+            ("params_update__slow", Tier::Slow),
         ]
     );
     let below = group("tier_from_ml_test_below::");
     assert_eq!(
         below.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
         [
-            "deterministic",
-            "frozen",
-            "loss_decreases",
-            "loss_is_finite",
-            "params_update"
+            "deterministic__integration",
+            "frozen__integration",
+            "loss_decreases__integration",
+            "loss_is_finite__integration",
+            "params_update__integration"
         ]
     );
     assert!(below.iter().all(|(_, tier)| *tier == Tier::Integration));
@@ -268,9 +268,9 @@ fn a_one_shot_group_registers_its_fitting_checks_in_its_tier() {
     assert_eq!(
         names("polynomial::"),
         [
-            ("deterministic".to_owned(), Tier::Slow),
-            ("fits_batch".to_owned(), Tier::Slow),
-            ("monotone_in_capacity".to_owned(), Tier::Slow),
+            ("deterministic__slow".to_owned(), Tier::Slow),
+            ("fits_batch__slow".to_owned(), Tier::Slow),
+            ("monotone_in_capacity__slow".to_owned(), Tier::Slow),
         ]
     );
     assert_eq!(

@@ -87,9 +87,13 @@ struct ActiveTest {
     /// Run when the test is abandoned (its timeout passed while its body still runs), so what
     /// the body's thread still holds (mocks, locks) is released for the tests after it.
     on_abandon: Mutex<Vec<AbandonHook>>,
-    /// Whether the test reached a deployment (`ML_TEST_ENDPOINT`, or a server it started): an
-    /// `e2e` test that did not could not have failed.
+    /// Whether a deployment answered a request the test made through `ml_test::e2e` (the
+    /// deployment in `ML_TEST_ENDPOINT`, or a server it started): an `e2e` test that reached none
+    /// could not have failed.
     reached_deployment: std::sync::atomic::AtomicBool,
+    /// The last request that got no answer (its URL and why), for the message of a test that
+    /// reached no deployment.
+    unanswered: Mutex<Option<String>>,
 }
 
 /// Cleanup registered with [`TestContext::on_abandon`].
@@ -116,6 +120,7 @@ impl ActiveTest {
             installed: Mutex::new(None),
             on_abandon: Mutex::new(Vec::new()),
             reached_deployment: std::sync::atomic::AtomicBool::new(false),
+            unanswered: Mutex::new(None),
         }
     }
 }
@@ -404,24 +409,42 @@ impl TestRun {
 
 impl Drop for TestRun {
     fn drop(&mut self) {
+        let entry = self.context.entry();
+        let unreached =
+            entry.tier == Tier::E2e && !self.context.0.reached_deployment.load(Ordering::Relaxed);
         if std::thread::panicking() {
             self.report();
+            if unreached {
+                // Whatever failed, say that no deployment answered: the likelier cause.
+                eprintln!(
+                    "ml-test: `{}` reached no deployment ({})",
+                    entry.name(),
+                    self.context.unreached()
+                );
+            }
             return;
         }
-        let entry = self.context.entry();
-        if entry.tier == Tier::E2e
-            && !self.failed
-            && !entry.expects_panic
-            && !self.context.0.reached_deployment.load(Ordering::Relaxed)
-        {
+        if unreached && !self.failed && !entry.expects_panic {
             self.report();
             panic!(
-                "`{}` is a post-deployment test (tier e2e) and it reached no deployment, so it \
-                 could not have failed: set {}=http://host:port to the deployed model server and \
-                 reach it with ml_test::e2e::client(), or start one with ml_test::e2e::Server",
+                "`{}` is a post-deployment test (tier e2e) and it reached no deployment ({}), \
+                 so it could not have failed: set {}=http://host:port to the deployed model \
+                 server and make a request with ml_test::e2e::client(), or start one with \
+                 ml_test::e2e::Server",
                 entry.name(),
+                self.context.unreached(),
                 crate::prerequisites::ENDPOINT_VAR
             );
+        }
+    }
+}
+
+impl TestContext {
+    /// Why the test reached no deployment: the last request nothing answered, or none made.
+    fn unreached(&self) -> String {
+        match lock(&self.0.unanswered).as_ref() {
+            Some(unanswered) => format!("nothing answered {unanswered}"),
+            None => "it made no request through ml_test::e2e".to_owned(),
         }
     }
 }
@@ -448,11 +471,19 @@ pub(crate) fn check_ignore_was_seen(entry: &TestEntry) {
     }
 }
 
-/// Records that the running test reached its deployment (see `ml_test::e2e`).
+/// Records that a deployment answered a request of the running test (see `ml_test::e2e`).
 #[cfg_attr(not(feature = "e2e"), allow(dead_code))]
 pub(crate) fn reached_deployment() {
     if let Some(context) = current() {
         context.0.reached_deployment.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Records a request of the running test that got no answer: `what` names the URL and why.
+#[cfg_attr(not(feature = "e2e"), allow(dead_code))]
+pub(crate) fn unanswered(what: String) {
+    if let Some(context) = current() {
+        *lock(&context.0.unanswered) = Some(what);
     }
 }
 
@@ -482,10 +513,27 @@ fn check_gpu(entry: &TestEntry) {
 /// libtest runs each test once per process, on a thread named after it. A second such run of the
 /// same entry means two registrations: `#[test]` written above `#[ml_test]` registers the fn
 /// before ml-test expands, and ml-test cannot see it there (the expanded `#[test]` leaves no
-/// trace on the fn), so it registers it again.
+/// trace on the fn), so it registers it again. A test of any tier but `unit` is registered by
+/// ml-test as `<fn>__<tier>`: libtest running it under the name the fn was written with means
+/// the same mistake, and that registration carries no `#[ignore]` for the tier.
 pub(crate) fn check_registered_once(entry: &'static TestEntry) {
     static RUN_BY_LIBTEST: Mutex<Vec<usize>> = Mutex::new(Vec::new());
-    if std::thread::current().name() != Some(entry.name()) {
+    let thread = std::thread::current();
+    let Some(running) = thread.name() else { return };
+    let fix =
+        "Write `#[ml_test]` above such attributes, or remove the `#[test]` (#[ml_test] adds it).";
+    if entry.tier != Tier::Unit && running == entry.name_without_tier() {
+        panic!(
+            "`{running}` runs under the name its fn was written with, but ml-test registers it as \
+             `{name}` (tier {tier}): a `#[test]` is above `#[ml_test]`, written there or by an \
+             attribute above that generates tests (as `#[test_case]` does), and it registered the \
+             fn with libtest before ml-test could see it, so the test runs twice and once outside \
+             its tier. {fix}",
+            name = entry.name(),
+            tier = entry.tier,
+        );
+    }
+    if running != entry.name() {
         return; // called from another test, or run by a harness that names threads otherwise
     }
     let address = std::ptr::from_ref(entry) as usize;
@@ -495,8 +543,7 @@ pub(crate) fn check_registered_once(entry: &'static TestEntry) {
         panic!(
             "`{name}` is registered with libtest twice, so it runs twice: a `#[test]` is above \
              `#[ml_test]`, written there or by an attribute above that generates tests (as \
-             `#[test_case]` does), and it registers the fn before ml-test can see it. Write \
-             `#[ml_test]` above such attributes, or remove the `#[test]` (#[ml_test] adds it).",
+             `#[test_case]` does), and it registers the fn before ml-test can see it. {fix}",
             name = entry.name()
         );
     }

@@ -14,9 +14,10 @@
 //! ```
 //!
 //! A test of the `e2e` tier must reach a deployment: [`endpoint`] (or [`client`]) panics naming
-//! `ML_TEST_ENDPOINT` when it is unset, and a test that reached none, through the variable or a
-//! [`Server`] it started, fails when it ends. A post-deployment test never passes without the
-//! deployment.
+//! `ML_TEST_ENDPOINT` when it is unset, and a test that no deployment answered (through a
+//! [`Client`] or a [`Server`] it started; any HTTP answer counts, an error status included) fails
+//! when it ends, naming the URL it tried. Reading the variable is not reaching the deployment: a
+//! post-deployment test never passes without the deployment.
 
 use std::fmt;
 use std::io::Read as _;
@@ -37,10 +38,7 @@ pub use crate::prerequisites::ENDPOINT_VAR;
 /// When the variable is unset or blank, naming it and what to set.
 pub fn endpoint() -> String {
     match std::env::var(ENDPOINT_VAR) {
-        Ok(url) if !url.trim().is_empty() => {
-            context::reached_deployment();
-            url.trim().trim_end_matches('/').to_owned()
-        }
+        Ok(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_owned(),
         _ => panic!(
             "{ENDPOINT_VAR} is not set: a post-deployment test needs the base URL of the deployed \
              model server, e.g. {ENDPOINT_VAR}=http://127.0.0.1:8080 (KServe, Triton, MLServer or \
@@ -123,31 +121,43 @@ impl Client {
     }
 
     fn get(&self, path: &str) -> Result<Value, Error> {
-        let response = self
-            .agent
-            .get(&format!("{}{path}", self.base))
-            .call()
-            .map_err(|error| self.unreachable(&error))?;
-        answer(response)
+        let url = format!("{}{path}", self.base);
+        let response = self.agent.get(&url).call();
+        answer(self.answered(&url, response)?)
     }
 
     fn post(&self, path: &str, body: &str) -> Result<Value, Error> {
+        let url = format!("{}{path}", self.base);
         let response = self
             .agent
-            .post(&format!("{}{path}", self.base))
+            .post(&url)
             .header("content-type", "application/json")
-            .send(body)
-            .map_err(|error| self.unreachable(&error))?;
-        answer(response)
+            .send(body);
+        answer(self.answered(&url, response)?)
     }
 
-    fn unreachable(&self, error: &ureq::Error) -> Error {
-        Error {
-            status: None,
-            message: format!(
-                "cannot reach {}: {error} (is the server running, and is {ENDPOINT_VAR} its base URL?)",
-                self.base
-            ),
+    /// Records for the running test whether the deployment answered the request to `url` (any
+    /// HTTP status is an answer), and turns a failure to reach it into an [`Error`].
+    fn answered(
+        &self,
+        url: &str,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<ureq::http::Response<ureq::Body>, Error> {
+        match response {
+            Ok(response) => {
+                context::reached_deployment();
+                Ok(response)
+            }
+            Err(error) => {
+                context::unanswered(format!("at {url}: {error}"));
+                Err(Error {
+                    status: None,
+                    message: format!(
+                        "cannot reach {}: {error} (is the server running, and is {ENDPOINT_VAR} its base URL?)",
+                        self.base
+                    ),
+                })
+            }
         }
     }
 
@@ -470,7 +480,6 @@ impl Server {
         loop {
             tries += 1;
             if client.ready() {
-                context::reached_deployment();
                 return server;
             }
             if let Ok(Some(status)) = server.child.try_wait() {

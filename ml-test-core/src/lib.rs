@@ -65,7 +65,7 @@ pub mod __private {
     pub use crate::numeric::{Literal, Numbers, Scalar};
     pub use crate::registry::registered;
     pub use crate::runner::{
-        InlineRun, run, run_async, run_async_seeds, run_seeds, run_with_timeout, start,
+        InlineRun, ready, run, run_async, run_async_seeds, run_seeds, run_with_timeout, start,
     };
     pub use crate::{
         __loader_adapters as loader_adapters, __model_loader_seam as model_loader_seam,

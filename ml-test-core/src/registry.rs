@@ -119,6 +119,7 @@ impl TestEntry {
 
     /// The name a seed is derived from when none is given, and whether it is the test's own name
     /// or its check group's: every check of an `#[overfit_check]` group shares the group's seed.
+    /// The tier's suffix is not part of it, so a test keeps its seed when it changes tier.
     pub fn seed_name(&self) -> (&'static str, bool) {
         match self.kind {
             TestKind::CheckGroup => (self.name(), true),
@@ -128,7 +129,20 @@ impl TestEntry {
                     .map_or(self.name(), |(group, _)| group),
                 true,
             ),
-            TestKind::Test => (self.name(), false),
+            TestKind::Test => (self.name_without_tier(), false),
+        }
+    }
+
+    /// The libtest name without the `__<tier>` its tier adds (`tests::trains` for the test
+    /// `tests::trains__slow`): the fn's name as written.
+    pub fn name_without_tier(&self) -> &'static str {
+        let name = self.name();
+        match self.tier {
+            Tier::Unit => name,
+            tier => name
+                .strip_suffix(tier.as_str())
+                .and_then(|rest| rest.strip_suffix("__"))
+                .unwrap_or(name),
         }
     }
 
@@ -216,5 +230,19 @@ mod tests {
         );
         // An integration-test file's root module is the crate itself.
         assert_eq!(entry("tiers::predicts").name(), "predicts");
+    }
+
+    #[test]
+    fn a_test_keeps_its_seed_name_whatever_its_tier() {
+        let slow = TestEntry {
+            tier: Tier::Slow,
+            ..entry("my_crate::tests::trains__slow")
+        };
+        assert_eq!(slow.name(), "tests::trains__slow");
+        assert_eq!(slow.name_without_tier(), "tests::trains");
+        assert_eq!(slow.seed_name(), ("tests::trains", false));
+        // Only the test's own tier is taken off; a unit test's name is its fn's.
+        let unit = entry("my_crate::tests::odd__slow");
+        assert_eq!(unit.seed_name(), ("tests::odd__slow", false));
     }
 }

@@ -223,6 +223,26 @@ fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The output of a future that is ready at its first poll: a case that test-case generated from
+/// a sync fn, which ml-test handed to it as an `async fn` so that each case's attributes expand
+/// before test-case's `#[test]` (see ml-test-macros' `render_cases`). The future awaits only that
+/// fn, which awaits nothing.
+///
+/// # Panics
+/// If the future is not ready at once, which would mean the fn awaited something after all.
+pub fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!(
+            "ml-test ran a #[test_case] case of a sync fn, and the fn did not complete at once;              write the fn as an `async fn` with a runtime's test attribute below #[test_case]              (`#[tokio::test]`)"
+        ),
+    }
+}
+
 /// Runs an async test body inside its context, under the entry's timeout if it has one.
 ///
 /// The timeout is checked whenever the runtime polls the test and by a timer thread that wakes

@@ -14,8 +14,6 @@ mod loader;
 mod names;
 mod options;
 mod order;
-#[path = "../../ml-test-core/src/prerequisites.rs"]
-mod prerequisites;
 mod render;
 mod spec;
 mod tiers;
@@ -59,4 +57,17 @@ pub fn random_weights(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn model_loader(args: TokenStream, item: TokenStream) -> TokenStream {
     loader::expand(args.into(), item.into()).into()
+}
+
+/// Used by generated code: marks a case that test-case generated from a sync fn under an ml-test
+/// attribute, which consumes it. Written anywhere else it is an error.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn __ml_test_sync_case(_args: TokenStream, item: TokenStream) -> TokenStream {
+    let item = proc_macro2::TokenStream::from(item);
+    quote::quote! {
+        ::core::compile_error!("#[__ml_test_sync_case] is used by the code ml-test generates; remove it");
+        #item
+    }
+    .into()
 }

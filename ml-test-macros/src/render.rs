@@ -16,13 +16,69 @@ use crate::args::overfit::{DEFAULT_STEPS, OverfitArgs};
 use crate::args::test::TestArgs;
 use crate::item::FnItem;
 use crate::names::{FIT_CHECKS, STEP_CHECKS};
-use crate::spec::{Spec, track_tiers_var};
-use crate::tiers::{TierSelection, tier_tokens};
+use crate::spec::{Cases, Generator, SYNC_CASE, Spec, track_tiers_var};
+use crate::tiers::{TierSelection, test_ident, tier_tokens};
 
 pub(crate) fn render(mut spec: Spec, selection: &TierSelection) -> TokenStream {
+    if let Some(cases) = spec.cases {
+        return render_cases(spec, cases);
+    }
     match spec.overfit.take() {
         Some(overfit) => render_group(&overfit, spec, selection),
-        None => render_test(spec, selection, "Test"),
+        None => render_test(spec, selection, Kind::Test),
+    }
+}
+
+/// What a rendered test is, as registered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A fn the user wrote.
+    Test,
+    /// One check of an `#[overfit_check]` group.
+    ConvergenceCheck,
+}
+
+/// A fn under a case generator (`#[rstest]`, `#[test_case]`), which writes one test fn per case.
+/// ml-test's attributes are handed down to each case: the generator copies them onto every case
+/// fn it writes, where they expand into an ml-test test of its own, named `<case>__<tier>`. That
+/// is the only way the tier reaches the end of each case's name, and each case is then
+/// registered, seeded and replayed under its own libtest name.
+///
+/// They must come before any runtime attribute (`#[tokio::test]`) the generator copies too, and
+/// reach every case. rstest gives the attributes written above a `#[case]` to that case alone,
+/// so they go below its last case. test-case takes its further `#[test_case]`s out of the list
+/// with `swap_remove`, which moves the list's last attribute into the gap, so they go right
+/// below the one that expands, above every attribute it could move. rstest writes the copied
+/// attributes above its own `#[test]`; test-case writes its `#[test]` first, except on an
+/// `async fn`, so a sync fn is handed to test-case as an `async fn` with a marker, and each case
+/// runs it to completion as the sync fn it is (it never awaits anything).
+fn render_cases(spec: Spec, cases: Cases) -> TokenStream {
+    let FnItem {
+        attrs,
+        vis,
+        mut sig,
+        body,
+    } = spec.function;
+    let handed_down = spec.written.iter().map(|(which, args)| {
+        let name = syn::Ident::new(which.name(), Span::call_site());
+        quote!(#[::ml_test::#name(#args)])
+    });
+    let marker = (cases.generator == Generator::TestCase && sig.asyncness.is_none()).then(|| {
+        sig.asyncness = Some(Default::default());
+        let marker = syn::Ident::new(SYNC_CASE, Span::call_site());
+        quote!(#[::ml_test::__private::#marker])
+    });
+    let below = match cases.generator {
+        Generator::Rstest => cases.last,
+        Generator::TestCase => cases.first,
+    };
+    let (generator, rest) = attrs.split_at(below + 1);
+    quote! {
+        #(#generator)*
+        #(#handed_down)*
+        #marker
+        #(#rest)*
+        #vis #sig #body
     }
 }
 
@@ -53,8 +109,12 @@ fn hidden(name: &str) -> syn::Ident {
     syn::Ident::new(name, Span::mixed_site())
 }
 
-/// The test fn and its registry entry. `kind` names the `TestKind` variant to register.
-fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream {
+/// The test fn and its registry entry.
+///
+/// A test of any tier but `unit` is named `<fn>__<tier>`, so the tier can be selected at run
+/// time by name. A user's fn keeps its own name too, through an import of the test fn under it:
+/// code that calls the test fn directly still compiles and runs.
+fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream {
     let tier = spec.test.tier.map_or("unit", |(tier, _)| tier);
     let ignore_reason = selection.ignore_reason(tier);
     let Spec {
@@ -62,17 +122,33 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
         test,
         mocks,
         random,
-        cases,
+        sync_case,
         ..
     } = spec;
     let FnItem {
         attrs,
         vis,
         mut sig,
-        body,
+        mut body,
     } = function;
-    let test_attr =
-        (!has_test_attribute(&attrs) && !cases).then(|| quote!(#[::core::prelude::v1::test]));
+    if sync_case {
+        body = run_to_completion(&mut sig, &body);
+    }
+    // Where the fn's name is written, for the entry's line (the renamed ident's own span carries
+    // the expansion's context, whose `line!()` is the attribute's line).
+    let written_at = sig.ident.span();
+    let alias = test_ident(&sig.ident, tier).map(|renamed| {
+        let written = std::mem::replace(&mut sig.ident, renamed);
+        let renamed = &sig.ident;
+        (kind == Kind::Test).then(|| {
+            quote! {
+                #[cfg(test)]
+                #[allow(unused_imports)]
+                #vis use self::#renamed as #written;
+            }
+        })
+    });
+    let test_attr = (!has_test_attribute(&attrs)).then(|| quote!(#[::core::prelude::v1::test]));
     let ignore_attr = ignore_reason
         .as_ref()
         .filter(|_| !has_attribute(&attrs, "ignore"))
@@ -80,7 +156,7 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
     let expects_panic = has_attribute(&attrs, "should_panic");
     let entry = entry_tokens(
         &test,
-        &sig.ident,
+        (&sig.ident, written_at),
         ignore_reason.as_deref(),
         kind,
         expects_panic,
@@ -103,13 +179,8 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
         && test.seeds.is_none();
     let fn_body = if inline {
         let (inner, rest) = crate::item::split_body(&body);
-        // Mock handles become bindings: the test itself takes no parameters (unless a case
-        // generator supplies them).
-        let handles = if cases {
-            TokenStream::new()
-        } else {
-            bind_handles(std::mem::take(&mut sig.inputs))
-        };
+        // Mock handles become bindings: the test itself takes no parameters.
+        let handles = bind_handles(std::mem::take(&mut sig.inputs));
         quote! {
             #inner
             #lookup
@@ -123,6 +194,7 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
     };
 
     let tracking = track_tiers_var(false);
+    let alias = alias.flatten();
     quote! {
         #(#attrs)*
         #test_attr
@@ -130,6 +202,7 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
         #vis #sig {
             #fn_body
         }
+        #alias
 
         const _: () = {
             #tracking
@@ -139,7 +212,22 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: &str) -> TokenStream
     }
 }
 
-/// The body's inner attributes and its statements.
+/// A case test-case generated from a sync fn handed over as an `async fn` (see `render_cases`):
+/// the case becomes a sync fn again, which runs its body's future to completion. The future
+/// only awaits the user's sync fn, so it is ready at its first poll.
+fn run_to_completion(sig: &mut syn::Signature, body: &proc_macro2::Group) -> proc_macro2::Group {
+    sig.asyncness = None;
+    let case = hidden("__ml_test_case");
+    let output = &sig.output;
+    proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        quote! {
+            async fn #case() #output #body
+            ::ml_test::__private::ready(#case())
+        },
+    )
+}
+
 /// `let <pattern>: Mock = scope.handle(i);` per mock handle parameter.
 fn bind_handles(inputs: syn::punctuated::Punctuated<FnArg, syn::Token![,]>) -> TokenStream {
     let scope = hidden("__ml_test_scope");
@@ -234,15 +322,16 @@ fn body_as_fn(
 /// each test's expansion small. The seed is only the attribute's: the runtime derives the others.
 fn entry_tokens(
     test: &TestArgs,
-    name: &syn::Ident,
+    (name, written_at): (&syn::Ident, Span),
     ignore_reason: Option<&str>,
-    kind: &str,
+    kind: Kind,
     expects_panic: bool,
 ) -> TokenStream {
     let path = format!("::{name}");
     let tier = tier_tokens(test.tier.map_or("unit", |(tier, _)| tier));
-    // `line!()` spanned at the fn name reports the line of the fn, not of the attribute.
-    let line = quote_spanned!(name.span()=> ::core::line!());
+    // `line!()` spanned where the fn name is written reports the line of the fn, not of the
+    // attribute.
+    let line = quote_spanned!(written_at=> ::core::line!());
     let mut entry = quote! {
         ::ml_test::__private::TestEntry::new(
             ::core::concat!(::core::module_path!(), #path), #tier, ::core::file!(), #line
@@ -267,9 +356,8 @@ fn entry_tokens(
     if expects_panic {
         entry.extend(quote!(.expects_panic()));
     }
-    if kind != "Test" {
-        let kind = syn::Ident::new(kind, Span::call_site());
-        entry.extend(quote!(.of_kind(::ml_test::__private::TestKind::#kind)));
+    if kind == Kind::ConvergenceCheck {
+        entry.extend(quote!(.of_kind(::ml_test::__private::TestKind::ConvergenceCheck)));
     }
     entry
 }
@@ -471,7 +559,7 @@ fn render_group(args: &OverfitArgs, spec: Spec, selection: &TierSelection) -> To
                 ..TestArgs::default()
             },
         );
-        render_test(check_spec, selection, "ConvergenceCheck")
+        render_test(check_spec, selection, Kind::ConvergenceCheck)
     });
 
     let tier_value = tier_tokens(tier);

@@ -50,8 +50,52 @@ impl Attribute {
 }
 
 /// Attributes of other crates that generate one test per case and call the fn with its
-/// arguments; `#[ml_test]` above them runs each case in ml-test's context.
-const CASE_GENERATORS: [&str; 3] = ["rstest", "test_case", "test_matrix"];
+/// arguments. `#[ml_test]` above them hands its attributes down to each case, so every case is
+/// an ml-test test of its own, named with its tier's suffix (see `render::render_cases`).
+const CASE_GENERATORS: [(&str, Generator); 3] = [
+    ("rstest", Generator::Rstest),
+    ("test_case", Generator::TestCase),
+    ("test_matrix", Generator::TestCase),
+];
+
+/// How a case generator writes each case's test fn.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Generator {
+    /// rstest: the fn's other attributes first, then its own `#[test]` (none when one of them
+    /// is a test attribute).
+    Rstest,
+    /// test-case: `#[test]` first, then the fn's other attributes, except on an `async fn`,
+    /// whose runtime attribute is among the others.
+    TestCase,
+}
+
+/// The hidden attribute that marks a case test-case generated from a sync fn: ml-test handed
+/// the fn over as an `async fn` (so test-case puts no `#[test]` above ml-test's attributes), and
+/// the case is run to completion as the sync fn it was.
+pub(crate) const SYNC_CASE: &str = "__ml_test_sync_case";
+
+/// A case generator on the fn: which, and where its attributes are among the fn's others.
+#[derive(Clone, Copy)]
+pub(crate) struct Cases {
+    pub(crate) generator: Generator,
+    /// The generator's own attribute, the one that expands.
+    pub(crate) first: usize,
+    /// The last attribute that belongs to the generator: its own, or a case (`#[case(..)]`,
+    /// `#[test_case(..)]`).
+    pub(crate) last: usize,
+}
+
+/// Whether `attr` is a case of a generator: rstest's `#[case(..)]` / `#[case::name(..)]`, or
+/// test-case's `#[test_case(..)]`, `#[test_case::case(..)]`, `#[test_matrix(..)]`. rstest gives
+/// the attributes written above a `#[case]` to that case alone, so what ml-test hands down to
+/// every case goes below the last one.
+fn is_case(attr: &syn::Attribute) -> bool {
+    let segments = &attr.path().segments;
+    segments.first().is_some_and(|first| first.ident == "case")
+        || segments.last().is_some_and(|last| {
+            last.ident == "case" || last.ident == "test_case" || last.ident == "test_matrix"
+        })
+}
 
 /// Everything the ml-test attributes on one fn asked for.
 pub(crate) struct Spec {
@@ -66,7 +110,12 @@ pub(crate) struct Spec {
     pub(crate) overfit: Option<OverfitArgs>,
     /// A case generator (`#[rstest]`, `#[test_case]`) below: it registers the tests and supplies
     /// the fn's parameters.
-    pub(crate) cases: bool,
+    pub(crate) cases: Option<Cases>,
+    /// Every ml-test attribute on the fn, as written, in order: handed down to each case when
+    /// a case generator is below.
+    pub(crate) written: Vec<(Attribute, TokenStream)>,
+    /// This is a case test-case generated from a sync fn (see [`SYNC_CASE`]).
+    pub(crate) sync_case: bool,
 }
 
 impl Spec {
@@ -79,7 +128,9 @@ impl Spec {
             mocks: Vec::new(),
             random: None,
             overfit: None,
-            cases: false,
+            cases: None,
+            written: Vec::new(),
+            sync_case: false,
         }
     }
 
@@ -153,7 +204,9 @@ fn expand_checked(
         mocks: Vec::new(),
         random: None,
         overfit: None,
-        cases: false,
+        cases: None,
+        written: vec![(which, args.clone())],
+        sync_case: false,
     };
     let mut found = Vec::new();
     parse_args(which, args, Span::call_site(), &mut found, &mut errors);
@@ -198,23 +251,32 @@ fn parse_args(
 fn gather(spec: &mut Spec, found: &mut Vec<Parsed>, errors: &mut Errors) {
     let attrs = std::mem::take(&mut spec.function.attrs);
     for attr in attrs {
-        match Attribute::of(&attr) {
-            Some(which) => parse_args(
-                which,
-                item::attribute_args(&attr),
-                attr.span(),
-                found,
-                errors,
-            ),
-            None => {
-                if CASE_GENERATORS
-                    .iter()
-                    .any(|name| item::is_attribute(&attr, name))
-                {
-                    spec.cases = true;
-                }
-                spec.function.attrs.push(attr);
+        if let Some(which) = Attribute::of(&attr) {
+            let args = item::attribute_args(&attr);
+            spec.written.push((which, args.clone()));
+            parse_args(which, args, attr.span(), found, errors);
+        } else if item::is_attribute(&attr, SYNC_CASE) {
+            spec.sync_case = true;
+        } else {
+            let at = spec.function.attrs.len();
+            if let Some((_, generator)) = CASE_GENERATORS
+                .iter()
+                .find(|(name, _)| item::is_attribute(&attr, name))
+            {
+                let (generator, first) = spec
+                    .cases
+                    .map_or((*generator, at), |cases| (cases.generator, cases.first));
+                spec.cases = Some(Cases {
+                    generator,
+                    first,
+                    last: at,
+                });
+            } else if let Some(cases) = &mut spec.cases
+                && is_case(&attr)
+            {
+                cases.last = at;
             }
+            spec.function.attrs.push(attr);
         }
     }
 }
@@ -346,7 +408,7 @@ fn check_signature(spec: &Spec, errors: &mut Errors) {
                 && path.path.segments.last().is_some_and(|last| last.ident == "Mock" && last.arguments.is_empty())),
         FnArg::Receiver(_) => false,
     };
-    if spec.cases {
+    if spec.cases.is_some() {
         for input in sig.inputs.iter().filter(|input| is_mock(input)) {
             errors.spanned(
                 input,
@@ -403,6 +465,7 @@ fn check_signature(spec: &Spec, errors: &mut Errors) {
         );
     }
     if let Some(asyncness) = &sig.asyncness
+        && !spec.sync_case
         && !render::has_test_attribute(&spec.function.attrs)
     {
         errors.at(
@@ -439,22 +502,16 @@ pub(crate) fn fallback(errors: &Errors, item: TokenStream) -> TokenStream {
 /// Makes rustc record `ML_TEST_TIERS` in the crate's dep-info, so cargo rebuilds the test crate
 /// when the variable changes (proc macros cannot declare that themselves on stable). Once per
 /// compilation is enough: rustc loads this macro crate once per crate it compiles and expands
-/// every attribute again on every build, so the first expansion of each build emits it.
+/// every attribute again on every build, so the first expansion of each build emits it. Nothing
+/// else is tracked: the `gpu` and `e2e` prerequisites are read when a test runs.
 pub(crate) fn track_tiers_var(always: bool) -> TokenStream {
     use std::sync::atomic::{AtomicBool, Ordering};
     static EMITTED: AtomicBool = AtomicBool::new(false);
     if !always && EMITTED.swap(true, Ordering::Relaxed) {
         return TokenStream::new();
     }
-    let gpu = crate::prerequisites::GPU_VAR;
-    let endpoint = crate::prerequisites::ENDPOINT_VAR;
-    // The gpu and e2e prerequisites decide what `ML_TEST_TIERS=all` runs: tracked the same way.
     quote! {
-        const _: [::core::option::Option<&str>; 3] = [
-            ::core::option_env!(#TIERS_VAR),
-            ::core::option_env!(#gpu),
-            ::core::option_env!(#endpoint),
-        ];
+        const _: ::core::option::Option<&str> = ::core::option_env!(#TIERS_VAR);
     }
 }
 
@@ -478,10 +535,7 @@ mod tests {
 
     #[test]
     fn a_plain_test_runs_its_body_inline_after_the_guard() {
-        let out = ml_test(
-            "integration",
-            "fn predicts() { #![allow(unused)] assert!(true); }",
-        );
+        let out = ml_test("", "fn predicts() { #![allow(unused)] assert!(true); }");
         assert!(
             out.starts_with("# [:: core :: prelude :: v1 :: test] fn predicts () { #! [allow (unused)] let __ml_test_entry = :: ml_test :: __private :: registered (:: core :: concat ! (:: core :: module_path ! () , \"::predicts\")) ;"),
             "{out}"
@@ -491,32 +545,38 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains(":: ml_test :: __private :: Tier :: ALL [1usize] , :: core :: file ! ()"),
+            out.contains(":: ml_test :: __private :: Tier :: ALL [0usize] , :: core :: file ! ()"),
             "{out}"
         );
         assert!(!out.contains("with_seed"), "{out}");
+        assert!(!out.contains(" use "), "a unit test keeps its name: {out}");
         assert!(out.contains("inventory :: submit !"), "{out}");
     }
 
     #[test]
-    fn an_unselected_tier_is_ignored_with_its_reason_and_existing_attributes_are_kept() {
-        let out = ml_test("slow", "fn trains() {}");
+    fn a_test_of_another_tier_is_named_with_its_suffix_and_keeps_its_name_as_an_import() {
+        let out = ml_test("integration", "pub(crate) fn predicts() { assert!(true); }");
         assert!(
-            out.contains("# [ignore = \"tier `slow` is not selected (ML_TEST_TIERS is unset"),
+            out.starts_with(
+                "# [:: core :: prelude :: v1 :: test] pub (crate) fn predicts__integration () {"
+            ),
             "{out}"
         );
-        let selected = expand_str(Attribute::MlTest, "slow", "fn trains() {}", Some("slow"));
-        assert!(!selected.contains("# [ignore"), "{selected}");
-        let kept = ml_test(
-            "slow",
-            "#[tokio::test] #[ignore = \"flaky\"] async fn fetches() {}",
+        assert!(
+            out.contains("registered (:: core :: concat ! (:: core :: module_path ! () , \"::predicts__integration\"))"),
+            "{out}"
         );
         assert!(
-            kept.starts_with("# [tokio :: test] # [ignore = \"flaky\"] async fn fetches ()"),
-            "{kept}"
+            out.contains("TestEntry :: new (:: core :: concat ! (:: core :: module_path ! () , \"::predicts__integration\") , :: ml_test :: __private :: Tier :: ALL [1usize]"),
+            "{out}"
         );
-        assert_eq!(kept.matches("# [ignore").count(), 1, "{kept}");
-        assert!(!kept.contains("prelude :: v1 :: test"), "{kept}");
+        // Other code that calls the fn by the name it was written with still finds it.
+        assert!(
+            out.contains("} # [cfg (test)] # [allow (unused_imports)] pub (crate) use self :: predicts__integration as predicts ;"),
+            "{out}"
+        );
+        // No `allow(non_snake_case)`: it would silence the lint for the body's names too.
+        assert!(!out.contains("non_snake_case"), "{out}");
     }
 
     #[test]
@@ -564,7 +624,7 @@ mod tests {
             !out.contains("mock_model ("),
             "the attributes below are consumed: {out}"
         );
-        assert!(out.contains("fn t () {"), "{out}");
+        assert!(out.contains("fn t__slow () {"), "{out}");
         assert!(
             out.contains("let a : Mock = __ml_test_scope . handle (0usize) ;"),
             "{out}"
@@ -618,9 +678,16 @@ mod tests {
             "params_update",
             "deterministic",
         ] {
-            assert!(out.contains(&format!("fn {check} ()")), "{check}: {out}");
+            assert!(
+                out.contains(&format!("fn {check}__integration ()")),
+                "{check}: {out}"
+            );
         }
-        assert!(!out.contains("fn overfits_batch ()"), "skipped: {out}");
+        assert!(!out.contains("fn overfits_batch"), "skipped: {out}");
+        assert!(
+            !out.contains(" use "),
+            "nobody calls a check by its name: {out}"
+        );
         assert!(!out.contains("ml_test ("), "consumed: {out}");
         assert!(out.contains("Tier :: ALL [1usize]"), "{out}");
         assert!(out.contains(". with_seed (5u64)"), "{out}");
@@ -636,7 +703,57 @@ mod tests {
             "#[overfit_check(capacity = 1..=3)] fn tree() -> T { T }",
             None,
         );
-        assert!(above.contains("fn fits_batch ()"), "{above}");
+        assert!(above.contains("fn fits_batch__integration ()"), "{above}");
         assert!(above.contains("FitCheck :: ALL [1usize]"), "{above}");
+    }
+
+    #[test]
+    fn under_rstest_the_attributes_go_below_the_last_case_for_every_case() {
+        let out = ml_test(
+            "slow, seed = 3",
+            "#[rstest::rstest] #[case(1)] #[should_panic] #[case::two(2)] #[mock_model(returns = [1])] #[tokio::test] async fn doubles(#[case] x: u32) {}",
+        );
+        assert_eq!(
+            out,
+            "# [rstest :: rstest] # [case (1)] # [should_panic] # [case :: two (2)] \
+             # [:: ml_test :: ml_test (slow , seed = 3)] # [:: ml_test :: mock_model (returns = [1])] \
+             # [tokio :: test] async fn doubles (# [case] x : u32) { }"
+        );
+    }
+
+    #[test]
+    fn under_test_case_a_sync_fn_is_handed_over_as_async_with_the_marker() {
+        let out = ml_test(
+            "integration",
+            "#[test_case(1)] #[test_case(2)] fn squares(x: u32) -> Result<(), String> { Ok(()) }",
+        );
+        assert_eq!(
+            out,
+            "# [test_case (1)] # [:: ml_test :: ml_test (integration)] \
+             # [:: ml_test :: __private :: __ml_test_sync_case] # [test_case (2)] \
+             async fn squares (x : u32) -> Result < () , String > { Ok (()) }"
+        );
+        // An async fn has its runtime's attribute: no marker.
+        let out = ml_test(
+            "integration",
+            "#[test_case(1)] #[tokio::test] async fn squares(x: u32) {}",
+        );
+        assert!(!out.contains("sync_case"), "{out}");
+    }
+
+    #[test]
+    fn a_marked_case_runs_its_future_to_completion_as_a_sync_test() {
+        let out = expand_str(
+            Attribute::MlTest,
+            "slow",
+            "#[::ml_test::__private::__ml_test_sync_case] #[::core::prelude::v1::test] async fn test_case_1() -> u8 { let _result = super::squares(1).await; _result }",
+            None,
+        );
+        assert!(out.contains("fn test_case_1__slow () -> u8 {"), "{out}");
+        assert!(!out.contains("sync_case"), "the marker is consumed: {out}");
+        assert!(
+            out.contains("async fn __ml_test_case () -> u8 { let _result = super :: squares (1) . await ; _result } :: ml_test :: __private :: ready (__ml_test_case ())"),
+            "{out}"
+        );
     }
 }

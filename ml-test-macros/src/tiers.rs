@@ -1,11 +1,18 @@
-//! Tier names and the compile-time tier selection read from `ML_TEST_TIERS`.
+//! Tier names, the suffix each tier gives a test's libtest name, and the compile-time tier
+//! selection read from `ML_TEST_TIERS`.
+//!
+//! Tiers are chosen at run time from the name: a test of any tier but `unit` is the libtest test
+//! `<fn>__<tier>`, so `cargo test -- --include-ignored __slow` selects the slow tier from the
+//! build plain `cargo test` made. `ML_TEST_TIERS` only decides, when the crate compiles, which
+//! tiers carry `#[ignore]`. It depends on nothing else: the `gpu` and `e2e` prerequisites are
+//! checked when such a test runs, so changing them recompiles nothing.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
+use syn::ext::IdentExt;
 
 use crate::names::{DEFAULT_TIERS, TIERS};
 use crate::options::did_you_mean;
-use crate::prerequisites;
 
 /// The variable that selects tiers when the test crate compiles.
 pub(crate) const TIERS_VAR: &str = "ML_TEST_TIERS";
@@ -21,58 +28,35 @@ pub(crate) fn tier_tokens(name: &str) -> TokenStream {
     quote!(::ml_test::__private::Tier::ALL[#index])
 }
 
+/// The libtest name of a test of `tier` written as the fn `ident`: `ident__tier`, or `ident`
+/// itself in the `unit` tier.
+///
+/// The new name is located at the user's ident (errors and the editor's "Run Test" lens point
+/// there) but carries the expansion's context, so rustc's `non_snake_case` lint, which the
+/// double underscore would trip, treats it as the macro's name and stays quiet, without an
+/// `allow` that would also silence the lint for the user's own names in the body.
+pub(crate) fn test_ident(ident: &syn::Ident, tier: &str) -> Option<syn::Ident> {
+    (tier != "unit").then(|| {
+        syn::Ident::new(
+            &format!("{}__{tier}", ident.unraw()),
+            Span::call_site().located_at(ident.span()),
+        )
+    })
+}
+
 /// Which tiers run in this build, from `ML_TEST_TIERS`.
 pub(crate) struct TierSelection {
     selected: Vec<&'static str>,
-    /// How the selection came about, for ignore reasons: `ML_TEST_TIERS=slow` or
-    /// `ML_TEST_TIERS unset`.
-    origin: String,
-    /// The tiers selected only by `all`, not by name.
-    implicit: Vec<&'static str>,
-    /// Whether the `gpu` and `e2e` prerequisites are there (see `prerequisites.rs`): consulted
-    /// only for a tier `all` selected, to ignore its tests when they could not pass here.
-    prerequisites: Prerequisites,
-}
-
-/// The `gpu` and `e2e` prerequisites seen when the test crate compiles.
-#[derive(Clone)]
-pub(crate) struct Prerequisites {
-    /// An accelerator is visible; an invalid `ML_TEST_GPU` is an error.
-    pub(crate) gpu: Result<bool, String>,
-    /// `ML_TEST_ENDPOINT` is set.
-    pub(crate) endpoint: bool,
-}
-
-impl Prerequisites {
-    /// Both present: for selections that consult neither (no tier is implied by `all`), and for
-    /// selections made in tests of the macros.
-    pub(crate) fn present() -> Prerequisites {
-        Prerequisites {
-            gpu: Ok(true),
-            endpoint: true,
-        }
-    }
-
-    /// What this machine and environment have, read once per compilation (detecting an
-    /// accelerator may run `nvidia-smi`).
-    fn of_this_build() -> Prerequisites {
-        static SEEN: std::sync::OnceLock<Prerequisites> = std::sync::OnceLock::new();
-        SEEN.get_or_init(|| Prerequisites {
-            gpu: prerequisites::gpu_visible(),
-            endpoint: prerequisites::endpoint_set(),
-        })
-        .clone()
-    }
+    /// The variable's value as written, or `None` when it is unset (the default selection).
+    written: Option<String>,
 }
 
 impl TierSelection {
     /// Reads `ML_TEST_TIERS` from the compiler's environment.
     pub(crate) fn from_env() -> Result<TierSelection, String> {
         match std::env::var(TIERS_VAR) {
-            Ok(value) => TierSelection::parse_with(Some(&value), Prerequisites::of_this_build),
-            Err(std::env::VarError::NotPresent) => {
-                TierSelection::parse_with(None, Prerequisites::of_this_build)
-            }
+            Ok(value) => TierSelection::parse(Some(&value)),
+            Err(std::env::VarError::NotPresent) => TierSelection::parse(None),
             Err(std::env::VarError::NotUnicode(value)) => Err(format!(
                 "{TIERS_VAR}={value:?} is not valid UTF-8; expected a comma-separated list of tiers ({}) or `all`",
                 tier_list()
@@ -80,32 +64,16 @@ impl TierSelection {
         }
     }
 
-    /// `None` and blank values select the default tiers; names are trimmed and case-insensitive.
-    /// The prerequisites of `gpu` and `e2e` count as present.
-    #[cfg(test)]
+    /// `None` and blank values select the default tiers; names are trimmed and case-insensitive;
+    /// `all` selects every tier.
     pub(crate) fn parse(value: Option<&str>) -> Result<TierSelection, String> {
-        TierSelection::parse_with(value, Prerequisites::present)
-    }
-
-    /// `prerequisites` is asked only when `all` implies a tier that has them: detecting an
-    /// accelerator may run `nvidia-smi`, which most builds need not pay for.
-    pub(crate) fn parse_with(
-        value: Option<&str>,
-        prerequisites: impl FnOnce() -> Prerequisites,
-    ) -> Result<TierSelection, String> {
         let Some(value) = value.filter(|value| !value.trim().is_empty()) else {
             return Ok(TierSelection {
                 selected: DEFAULT_TIERS.to_vec(),
-                origin: format!(
-                    "{TIERS_VAR} is unset, which selects {}",
-                    DEFAULT_TIERS.join(",")
-                ),
-                implicit: Vec::new(),
-                prerequisites: Prerequisites::present(),
+                written: None,
             });
         };
         let mut selected = Vec::new();
-        let mut named = Vec::new();
         for name in value
             .split(',')
             .map(str::trim)
@@ -116,7 +84,6 @@ impl TierSelection {
                 selected.extend(TIERS);
             } else if let Some(tier) = TIERS.iter().find(|tier| **tier == name) {
                 selected.push(tier);
-                named.push(*tier);
             } else {
                 let hint = did_you_mean(&name, TIERS.into_iter().chain(["all"]))
                     .map(|close| format!(" (did you mean `{close}`?)"))
@@ -129,61 +96,36 @@ impl TierSelection {
                 ));
             }
         }
-        let implicit: Vec<&'static str> = selected
-            .iter()
-            .copied()
-            .filter(|tier| !named.contains(tier))
-            .collect();
-        let prerequisites = if implicit.iter().any(|tier| matches!(*tier, "gpu" | "e2e")) {
-            prerequisites()
-        } else {
-            Prerequisites::present()
-        };
-        if implicit.contains(&"gpu") {
-            // Read to decide whether `all` runs the gpu tier here: an invalid value is an error.
-            prerequisites.gpu.clone()?;
-        }
         Ok(TierSelection {
             selected,
-            origin: format!("{TIERS_VAR}={}", value.trim()),
-            implicit,
-            prerequisites,
+            written: Some(value.trim().to_owned()),
         })
     }
 
-    /// Why a test of `tier` is ignored in this build, or `None` if the tier runs. A `gpu` or
-    /// `e2e` test that only `all` selected is ignored when its prerequisite is missing here: named
-    /// (`ML_TEST_TIERS=gpu`), it runs and fails saying what is missing; from `all`, which means
-    /// "everything that can run here", it is reported ignored with the reason.
+    /// Why a test of `tier` is ignored in this build, or `None` if the tier runs. Short (libtest
+    /// prints it beside every ignored test) and it gives the run-time command, which needs no
+    /// rebuild.
     pub(crate) fn ignore_reason(&self, tier: &str) -> Option<String> {
-        if !self.selected.contains(&tier) {
-            return Some(format!(
-                "tier `{tier}` is not selected ({}); run it with `{TIERS_VAR}={tier} cargo test` \
-                 or `cargo test -- --include-ignored`",
-                self.origin
-            ));
-        }
-        if !self.implicit.contains(&tier) {
+        if self.selected.contains(&tier) {
             return None;
         }
-        match tier {
-            "gpu" if !self.prerequisites.gpu.clone().unwrap_or(false) => Some(format!(
-                "tier `gpu` came only from `all` ({}) and no accelerator was visible when this \
-                 crate compiled (looked for {}); run it on a machine with one, or name the tier \
-                 (`{TIERS_VAR}=gpu`) to have it fail here saying so",
-                self.origin,
-                prerequisites::GPU_DETECTION
-            )),
-            "e2e" if !self.prerequisites.endpoint => Some(format!(
-                "tier `e2e` came only from `all` ({}) and {} was unset when this crate compiled: \
-                 a post-deployment test needs a deployment; set {} to the deployed server's base \
-                 URL, or name the tier (`{TIERS_VAR}=e2e`) to have it fail here saying so",
-                self.origin,
-                prerequisites::ENDPOINT_VAR,
-                prerequisites::ENDPOINT_VAR
-            )),
-            _ => None,
-        }
+        let origin = self
+            .written
+            .as_ref()
+            .map(|value| format!(" ({TIERS_VAR}={value})"))
+            .unwrap_or_default();
+        let how = match tier {
+            // Unit tests carry no suffix to select them by; they are selected unless the
+            // variable leaves them out.
+            "unit" => format!("unset {TIERS_VAR} to run it"),
+            "gpu" => {
+                "run it on a GPU machine with `cargo test -- --include-ignored __gpu`".to_owned()
+            }
+            "e2e" => "run it with `ML_TEST_ENDPOINT=<url> cargo test -- --include-ignored __e2e`"
+                .to_owned(),
+            tier => format!("run it with `cargo test -- --include-ignored __{tier}`"),
+        };
+        Some(format!("tier `{tier}` is not selected{origin}; {how}"))
     }
 }
 
@@ -197,12 +139,44 @@ mod tests {
             let selection = TierSelection::parse(value).unwrap();
             assert_eq!(selection.ignore_reason("unit"), None);
             assert_eq!(selection.ignore_reason("integration"), None);
-            let reason = selection.ignore_reason("slow").unwrap();
             assert_eq!(
-                reason,
-                "tier `slow` is not selected (ML_TEST_TIERS is unset, which selects unit,integration); \
-                 run it with `ML_TEST_TIERS=slow cargo test` or `cargo test -- --include-ignored`"
+                selection.ignore_reason("slow").unwrap(),
+                "tier `slow` is not selected; run it with `cargo test -- --include-ignored __slow`"
             );
+        }
+    }
+
+    #[test]
+    fn every_reason_gives_the_run_time_command_of_its_tier() {
+        let selection = TierSelection::parse(Some("slow")).unwrap();
+        assert_eq!(
+            selection.ignore_reason("unit").unwrap(),
+            "tier `unit` is not selected (ML_TEST_TIERS=slow); unset ML_TEST_TIERS to run it"
+        );
+        assert_eq!(
+            selection.ignore_reason("integration").unwrap(),
+            "tier `integration` is not selected (ML_TEST_TIERS=slow); run it with \
+             `cargo test -- --include-ignored __integration`"
+        );
+        assert!(
+            selection
+                .ignore_reason("gpu")
+                .unwrap()
+                .ends_with("`cargo test -- --include-ignored __gpu`")
+        );
+        assert!(
+            selection
+                .ignore_reason("e2e")
+                .unwrap()
+                .ends_with("`ML_TEST_ENDPOINT=<url> cargo test -- --include-ignored __e2e`")
+        );
+        // libtest prints the reason beside every ignored test: keep it to a line.
+        for selection in [None, Some("unit")] {
+            let selection = TierSelection::parse(selection).unwrap();
+            for tier in TIERS {
+                let reason = selection.ignore_reason(tier).unwrap_or_default();
+                assert!(reason.len() <= 125, "{reason}");
+            }
         }
     }
 
@@ -217,6 +191,7 @@ mod tests {
                 .unwrap()
                 .contains("(ML_TEST_TIERS=Slow , e2e,)")
         );
+        // Every tier, gpu and e2e included: their prerequisites are checked when they run.
         let all = TierSelection::parse(Some("all")).unwrap();
         assert!(TIERS.iter().all(|tier| all.ignore_reason(tier).is_none()));
     }
@@ -235,34 +210,17 @@ mod tests {
     }
 
     #[test]
-    fn all_runs_gpu_and_e2e_only_where_their_prerequisites_are() {
-        let missing = Prerequisites {
-            gpu: Ok(false),
-            endpoint: false,
-        };
-        let all = TierSelection::parse_with(Some("all"), || missing.clone()).unwrap();
-        let gpu = all.ignore_reason("gpu").unwrap();
-        assert!(
-            gpu.starts_with(
-                "tier `gpu` came only from `all` (ML_TEST_TIERS=all) and no accelerator"
-            ),
-            "{gpu}"
-        );
-        let e2e = all.ignore_reason("e2e").unwrap();
-        assert!(
-            e2e.contains("ML_TEST_ENDPOINT was unset when this crate compiled"),
-            "{e2e}"
-        );
-        assert_eq!(all.ignore_reason("slow"), None);
-        // Named, they run (and fail at run time saying what is missing).
-        let named = TierSelection::parse_with(Some("gpu,e2e"), || missing).unwrap();
-        assert_eq!(named.ignore_reason("gpu"), None);
-        assert_eq!(named.ignore_reason("e2e"), None);
-        let invalid = Prerequisites {
-            gpu: Err("ML_TEST_GPU=\"yes\" is not valid".into()),
-            endpoint: true,
-        };
-        assert!(TierSelection::parse_with(Some("all"), || invalid).is_err());
+    fn the_tier_goes_at_the_end_of_the_name_and_unit_names_stay() {
+        let ident = syn::Ident::new("trains_well", Span::call_site());
+        assert_eq!(test_ident(&ident, "unit"), None);
+        for tier in &TIERS[1..] {
+            assert_eq!(
+                test_ident(&ident, tier).unwrap().to_string(),
+                format!("trains_well__{tier}")
+            );
+        }
+        let raw: syn::Ident = syn::parse_str("r#match").unwrap();
+        assert_eq!(test_ident(&raw, "slow").unwrap().to_string(), "match__slow");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use ml_test::prelude::*;
 #[ml_test(e2e)]
 fn reaches_the_endpoint() {
     assert!(ml_test::e2e::endpoint().starts_with("http://"));
+    assert!(ml_test::e2e::client().live(), "the deployment is live");
     // The contract's names, spelled as DESIGN.md writes them, from a crate outside the repo.
     let client: ml_test::e2e::Client = ml_test::e2e::client();
     assert_eq!(client.base_url(), ml_test::e2e::Client::new(&ml_test::e2e::endpoint()).base_url());
