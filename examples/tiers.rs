@@ -1,11 +1,11 @@
 //! A sentiment classifier's tests, one or more per tier, and a `main` that lists them by tier.
 //!
 //! ```text
-//! cargo run --example tiers                      # the registry of this binary, grouped by tier
-//! cargo test --example tiers                     # unit + integration run; the rest are ignored
-//! ML_TEST_TIERS=all cargo test --example tiers   # every tier that can run here
-//! ML_TEST_TIERS=e2e ML_TEST_ENDPOINT=http://127.0.0.1:8080 cargo test --example tiers
-//!                                                # the post-deployment test, against a server
+//! cargo run --example tiers                    # the registry of this binary, grouped by tier
+//! cargo test --example tiers                   # unit + integration run; the rest are ignored
+//! cargo test --example tiers -- --include-ignored __slow       # the slow tier, same build
+//! ML_TEST_ENDPOINT=http://127.0.0.1:8080 cargo test --example tiers -- --include-ignored __e2e
+//!                                              # the post-deployment test, against a server
 //! ```
 
 // `cargo run` builds this without the test harness: the test fns are compiled out, their
@@ -175,8 +175,8 @@ fn scoring_a_review_stays_within_its_latency_budget() {
 
 /// A post-deployment smoke test of the model server at `ML_TEST_ENDPOINT` (its base URL, e.g. the
 /// server of `cargo run --example model_server`): live, ready, and a known flower gets its label.
-/// It never passes without the deployment: with `ML_TEST_TIERS=e2e` and no endpoint it fails
-/// naming the variable; from `ML_TEST_TIERS=all` without one it is ignored with that reason.
+/// It never passes without the deployment: without an endpoint it fails naming the variable, and
+/// against one where nothing answers it fails naming the URL.
 #[ml_test(e2e, timeout = "30s")]
 fn deployed_model_server_answers() {
     let server = ml_test::e2e::client();

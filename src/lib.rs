@@ -11,7 +11,7 @@
 //!     assert_eq!("a b".split_whitespace().count(), 2);
 //! }
 //!
-//! #[ml_test(slow, seed = 7, timeout = "5m")] // runs with ML_TEST_TIERS=slow (or all)
+//! #[ml_test(slow, seed = 7, timeout = "5m")] // the test `full_epoch_on_the_sample_set__slow`
 //! fn full_epoch_on_the_sample_set() {
 //!     use ml_test::rand::Rng;
 //!     let mut rng = ml_test::rng(); // seeded from the test: reruns repeat
@@ -90,10 +90,12 @@
 //! # fn main() {}
 //! ```
 //!
-//! Tiers: `unit` (the default), `integration`, `slow`, `gpu`, `e2e` (post-deployment checks).
-//! `ML_TEST_TIERS` (a comma list, or `all`; unset means `unit,integration`) selects the tiers when
-//! the test crate compiles; tests of the other tiers are marked ignored with a reason that names
-//! their tier and how to run them. See the README for the whole story.
+//! Tiers: `unit` (the default), `integration`, `slow`, `gpu`, `e2e` (post-deployment checks). A
+//! test of any tier but `unit` is the libtest test `<fn>__<tier>`, so tiers are chosen at run time
+//! from one build: `cargo test` runs unit and integration, `cargo test -- --include-ignored
+//! __slow` the slow tier; the other tiers' tests are ignored with a reason that names their tier
+//! and that command. `ML_TEST_TIERS` (a comma list, or `all`; unset means `unit,integration`)
+//! selects tiers when the test crate compiles instead. See the README for the whole story.
 
 /// What a trained model learned: [`behaviour()`] checks (invariance, directional and
 /// known-answer cases, vacuous perturbations caught) and batch output contracts

@@ -267,6 +267,15 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// What a command printed: its stdout, then its stderr.
+fn printed(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(output)
+    )
+}
+
 /// How many mocked tests the isolation binary holds, each with its own mock.
 const ISOLATED_TESTS: usize = 200;
 
@@ -463,11 +472,7 @@ fn every_test_keeps_its_name_for_libtest_and_nextest() {
             "--no-fail-fast",
         ],
     );
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        stderr(&output)
-    );
+    let report = printed(&output);
     assert!(
         output.status.success(),
         "nextest --run-ignored only failed:\n{report}"
@@ -613,11 +618,7 @@ fn failures_report_the_seed_and_misuse_says_how_to_fix_it() {
             "--nocapture",
         ],
     );
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&expected.stdout),
-        stderr(&expected)
-    );
+    let report = printed(&expected);
     assert!(expected.status.success(), "{report}");
     assert_contains(
         &report,
@@ -965,11 +966,7 @@ fn evaluation_in_a_users_crate() {
                 "--nocapture",
             ],
         );
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(&output)
-        )
+        printed(&output)
     };
     let again = replay(failing[0]);
     assert_contains(&again, "0 of 1 seed passed (0%)");
@@ -1014,11 +1011,7 @@ fn exclusive_tests_under_nextest_in_a_users_crate() {
                 "--no-fail-fast",
             ],
         );
-        let report = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(&output)
-        );
+        let report = printed(&output);
         assert!(output.status.success(), "run {run}:\n{report}");
         let logged = intervals::parse(&std::fs::read_to_string(&log).unwrap());
         assert_eq!(logged.len(), 40, "run {run}: every test logged");
@@ -1055,11 +1048,7 @@ fn a_check_group_trains_once_per_run_under_nextest() {
                 "--no-fail-fast",
             ],
         );
-        let report = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(&output)
-        );
+        let report = printed(&output);
         assert!(output.status.success(), "{report}");
         assert_contains(&report, "5 tests run: 5 passed");
         let logged = std::fs::read_to_string(&log).unwrap();
@@ -1336,11 +1325,7 @@ fn the_shipped_nextest_profiles_select_each_tier() {
         let mut all = vec!["nextest", "run", "--offline", "--test", "names"];
         all.extend_from_slice(args);
         let output = scratch.cargo(None, &[], &all);
-        let report = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(&output)
-        );
+        let report = printed(&output);
         assert!(output.status.success(), "{args:?}:\n{report}");
         (nextest_ran(&report), report)
     };
@@ -1349,6 +1334,11 @@ fn the_shipped_nextest_profiles_select_each_tier() {
     // The default profile: unit and integration.
     let ((passed, failed), report) = nextest(&[]);
     assert_eq!(passed, names(&[UNIT, INTEGRATION]), "{report}");
+    assert!(failed.is_empty(), "{report}");
+
+    // A tier by the filter alone, as the README writes it.
+    let ((passed, failed), report) = nextest(&["--run-ignored", "all", "-E", "test(/__slow$/)"]);
+    assert_eq!(passed, names(&[SLOW]), "{report}");
     assert!(failed.is_empty(), "{report}");
 
     // A profile per tier, whose filter is the tier's name suffix.
@@ -1392,11 +1382,7 @@ fn the_shipped_nextest_profiles_select_each_tier() {
                 "all",
             ],
         );
-        let shown = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(&output)
-        );
+        let shown = printed(&output);
         assert!(output.status.success(), "{shown}");
         let group = shown
             .split("group: ml-test-exclusive")
@@ -1520,11 +1506,7 @@ fn one_archive_fans_out_over_machines_as_the_readme_says() {
         }
         shell.envs(env.iter().copied());
         let output = shell.output().expect("sh runs");
-        let report = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(&output)
-        );
+        let report = printed(&output);
         assert!(
             output.status.success(),
             "`{command}` in {}:\n{report}",

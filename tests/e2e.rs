@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --example model_server -- --addr 127.0.0.1:8080 &
-//! ML_TEST_TIERS=e2e ML_TEST_ENDPOINT=http://127.0.0.1:8080 cargo test --test e2e
+//! ML_TEST_ENDPOINT=http://127.0.0.1:8080 cargo test --test e2e -- --include-ignored __e2e
 //! ```
 //!
 //! They are the checks any deployment of the model gets after it goes out, so they speak only

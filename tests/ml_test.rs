@@ -50,11 +50,29 @@ fn slow_tier_is_recorded() {
     assert_eq!(context::current().unwrap().tier(), Tier::Slow);
 }
 
+/// A test written by a macro gets its tier's name the same way.
+macro_rules! slow_test {
+    ($name:ident) => {
+        #[ml_test(slow)]
+        fn $name() {
+            let ctx = context::current().unwrap();
+            assert_eq!(ctx.name(), concat!(stringify!($name), "__slow"));
+        }
+    };
+}
+slow_test!(written_by_a_macro);
+
+/// Compiled out: neither the test nor the name it was written with may be left behind.
+#[ml_test(slow)]
+#[cfg(any())]
+fn compiled_out() {}
+
 /// A test of another tier is the libtest test `<fn>__<tier>`, and the fn keeps the name it was
 /// written with: other code calls it by that name, and it runs in its own context.
 #[ml_test]
 fn a_tiered_test_is_called_by_the_name_it_was_written_with() {
     let caller = context::current().unwrap();
+    written_by_a_macro();
     slow_tier_is_recorded(); // asserts that it runs in the slow tier's context
     let written: fn() = slow_tier_is_recorded;
     let test: fn() = slow_tier_is_recorded__slow;
@@ -346,6 +364,7 @@ fn registry_lists_this_binarys_tests_with_their_metadata() {
         Some(("50ms", std::time::Duration::from_millis(50)))
     );
 
+    assert_eq!(find("written_by_a_macro__slow").tier, Tier::Slow);
     let nested = find("nested::libtest_name_includes_the_module_path_and_the_tier__integration");
     assert_eq!(nested.tier, Tier::Integration);
     // Each case of a case generator is registered under its own libtest name.

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo test --example behaviour                        # behaviour cases, contracts, bug zoo
-//! ML_TEST_TIERS=all cargo test --example behaviour      # and the fitting checks of the tree
+//! cargo test --example behaviour -- --include-ignored   # and the slow tier: evaluation, sweeps
 //! cargo run --example behaviour                         # the reports, correct model and bugs
 //! ```
 //!

@@ -2,8 +2,8 @@
 //! written on ndarray with hand-written gradients.
 //!
 //! ```text
-//! ML_TEST_TIERS=slow cargo test --example convergence   # the checks are slow-tier by default
-//! cargo run --example convergence                        # the checks, run by hand, with their verdicts
+//! cargo test --example convergence -- --include-ignored __slow  # the checks: slow tier by default
+//! cargo run --example convergence                               # the checks, run by hand
 //! ```
 
 #![cfg_attr(not(test), allow(dead_code))]

@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --example model_server -- --addr 127.0.0.1:8080
-//! ML_TEST_TIERS=e2e ML_TEST_ENDPOINT=http://127.0.0.1:8080 cargo test --workspace
+//! ML_TEST_ENDPOINT=http://127.0.0.1:8080 cargo test --workspace -- --include-ignored __e2e
 //! ```
 //!
 //! `GET /v2/health/live`, `GET /v2/health/ready`, `GET /v2/models/iris`, `GET /v2/models/iris/ready`

@@ -3,7 +3,7 @@
 //! `cargo run --example prediction_service` serves three requests in-process with the real
 //! model. `cargo test --example prediction_service` runs its tests: the unit tests mock the
 //! model (or give it random weights) and drive the endpoint the way an HTTP test client does;
-//! the real-model test is in the `slow` tier (`ML_TEST_TIERS=slow`).
+//! the real-model test is in the `slow` tier (`-- --include-ignored __slow`).
 
 mod model;
 mod service;

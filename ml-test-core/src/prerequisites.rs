@@ -1,9 +1,6 @@
-//! What the `gpu` and `e2e` tiers need, in one place: the runtime checks it when such a test
-//! starts, and `ml-test-macros` includes this file to decide, when `ML_TEST_TIERS=all` selects
-//! the tier only implicitly, whether the test runs or is ignored with the reason. Only std.
-
-// Some items are read only by one of the two crates that include this file.
-#![allow(dead_code)]
+//! What the `gpu` and `e2e` tiers need, in one place. It is checked when such a test runs, never
+//! when it compiles: the variables here are not tracked by cargo, so changing them recompiles
+//! nothing.
 
 /// Overrides accelerator detection: `1` says one is there, `0` that none is.
 pub const GPU_VAR: &str = "ML_TEST_GPU";
@@ -44,9 +41,4 @@ fn detect_gpu() -> bool {
         .is_ok_and(|output| {
             output.status.success() && String::from_utf8_lossy(&output.stdout).contains("GPU")
         })
-}
-
-/// Whether `ML_TEST_ENDPOINT` names a deployment.
-pub fn endpoint_set() -> bool {
-    std::env::var(ENDPOINT_VAR).is_ok_and(|url| !url.trim().is_empty())
 }

@@ -5,8 +5,8 @@ use std::fmt;
 /// The tier a test is filed in, from cheapest to most demanding.
 ///
 /// `unit` and `integration` run on every push (they are selected when `ML_TEST_TIERS` is unset);
-/// `slow`, `gpu` and `e2e` run when asked for: `ML_TEST_TIERS=slow cargo test`, `ML_TEST_TIERS=all`,
-/// or `cargo test -- --include-ignored`.
+/// `slow`, `gpu` and `e2e` run when asked for, by the suffix they give a test's name
+/// (`cargo test -- --include-ignored __slow`), or by `ML_TEST_TIERS=slow` when the crate compiles.
 ///
 /// ```
 /// use ml_test_core::Tier;

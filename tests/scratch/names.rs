@@ -2,9 +2,9 @@
 // name its tier gives it: `<fn>__<tier>` (unit names unchanged), cases and checks included.
 use std::sync::Arc;
 
-use ml_test::ndarray::{array, Array1, Array2, ArrayD};
+use ml_test::ndarray::{array, Array1, Array2};
 use ml_test::prelude::*;
-use tier_selection_crate::{predict, Scorer};
+use tier_selection_crate::{predict, Halving, Scorer};
 
 /// The running test's libtest name, as ml-test knows it; libtest names the thread the same.
 fn running() -> &'static str {
@@ -120,23 +120,8 @@ fn scoring_latency_budget() {
     assert_eq!(running(), "scoring_latency_budget__slow");
 }
 
-pub struct Halving {
-    w: f64,
-}
-
-impl Trainer for Halving {
-    fn step(&mut self) -> f64 {
-        self.w *= 0.5;
-        self.w * self.w
-    }
-
-    fn parameters(&self) -> Vec<(String, ArrayD<f64>)> {
-        vec![param("w", &array![self.w])]
-    }
-}
-
 /// Five checks in the slow tier: `halving::loss_is_finite__slow`, ...
 #[overfit_check(steps = 20)]
 fn halving() -> Halving {
-    Halving { w: 1.0 }
+    Halving::new()
 }

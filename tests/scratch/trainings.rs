@@ -1,22 +1,7 @@
 //! A check group whose builder logs every trainer it builds: under nextest (a process per
 //! check) the group trains once for all its checks, plus the deterministic check's pair.
-use ml_test::ndarray::{array, ArrayD};
 use ml_test::prelude::*;
-
-pub struct Halving {
-    w: f64,
-}
-
-impl Trainer for Halving {
-    fn step(&mut self) -> f64 {
-        self.w *= 0.5;
-        self.w * self.w
-    }
-
-    fn parameters(&self) -> Vec<(String, ArrayD<f64>)> {
-        vec![param("w", &array![self.w])]
-    }
-}
+use tier_selection_crate::Halving;
 
 #[overfit_check(tier = integration, steps = 20)]
 fn halving() -> Halving {
@@ -31,5 +16,5 @@ fn halving() -> Halving {
         log.write_all(format!("{}\n", std::process::id()).as_bytes())
             .unwrap();
     }
-    Halving { w: 1.0 }
+    Halving::new()
 }

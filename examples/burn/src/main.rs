@@ -4,7 +4,7 @@
 //! tensors) and with seeded random weights.
 //!
 //! ```text
-//! ML_TEST_TIERS=all cargo test   # every tier (in examples/burn)
+//! cargo test -- --include-ignored  # every tier (in examples/burn)
 //! cargo run                      # how `loss_at_init` judges 50 seeds of each model
 //! cargo run --release -- checks  # every default check on 50 seeds of the correct MLP
 //! cargo run -- train             # train the classifier again and rewrite its weights file
