@@ -111,6 +111,10 @@ path = "tests/prerequisites.rs"
 name = "names"
 path = "tests/names.rs"
 
+[[test]]
+name = "lints"
+path = "tests/lints.rs"
+
 [workspace]
 "#,
             root = ROOT
@@ -139,6 +143,7 @@ path = "tests/names.rs"
             "prerequisites.rs",
             "orders_wrong.rs",
             "names.rs",
+            "lints.rs",
         ] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
@@ -1303,6 +1308,25 @@ fn tiers_are_selected_at_run_time_from_one_build() {
     );
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     assert_contains(&stderr(&output), "no tests to run");
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn the_suffix_trips_no_lint_and_hides_none() {
+    let scratch = Scratch::create();
+    let output = scratch.cargo_test("lints", &["--list"]);
+    let errors = stderr(&output);
+    assert!(!output.status.success(), "{errors}");
+    assert_eq!(
+        errors.matches("error: ").count(),
+        2,
+        "one error, and cargo's summary:\n{errors}"
+    );
+    assert_contains(
+        &errors,
+        "error: variable `camelCase` should have a snake case name",
+    );
+    assert_contains(&errors, "--> tests/lints.rs:8:9");
+    assert!(!errors.contains("warning"), "{errors}");
 }
 
 /// The tests nextest ran, from its `PASS` / `FAIL` lines (their last word is the test's name).
