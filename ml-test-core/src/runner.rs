@@ -238,7 +238,9 @@ pub fn ready<F: Future>(future: F) -> F::Output {
     {
         Poll::Ready(output) => output,
         Poll::Pending => panic!(
-            "ml-test ran a #[test_case] case of a sync fn, and the fn did not complete at once;              write the fn as an `async fn` with a runtime's test attribute below #[test_case]              (`#[tokio::test]`)"
+            "ml-test ran a #[test_case] case of a sync fn, and the fn did not complete at once; \
+             write the fn as an `async fn` with a runtime's test attribute below #[test_case] \
+             (`#[tokio::test]`)"
         ),
     }
 }
@@ -434,5 +436,21 @@ impl Drop for Timer {
     fn drop(&mut self) {
         self.state.finished.store(true, Ordering::Release);
         self.thread.unpark();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ready_future_gives_its_output_and_a_pending_one_says_what_to_do() {
+        assert_eq!(ready(async { 3 }), 3);
+        let pending = catch_unwind(|| ready(std::future::pending::<()>())).unwrap_err();
+        assert!(
+            panic_text(pending.as_ref()).contains("write the fn as an `async fn` with a runtime's"),
+            "{}",
+            panic_text(pending.as_ref())
+        );
     }
 }
