@@ -1162,6 +1162,7 @@ fn gpu_and_e2e_tests_never_pass_without_their_prerequisites() {
 /// ml-test generates carries its tier at the end of its name (unit names are unchanged).
 const UNIT: &[&str] = &["plain_unit"];
 const INTEGRATION: &[&str] = &[
+    "exclusive_warm_cache__integration",
     "plain_integration__integration",
     "random__integration",
     "slow_path_of_the_tokenizer__integration",
@@ -1388,8 +1389,18 @@ fn the_shipped_nextest_profiles_select_each_tier() {
         }
     }
 
-    // The exclusive group still holds the timing test under its new name, in every profile.
-    for profile in ["default", "slow"] {
+    // The exclusive group still holds the exclusive tests under their new names, in every
+    // profile (a tier's profile lists those of its tier).
+    for (profile, exclusive) in [
+        (
+            "default",
+            &[
+                "scoring_latency_budget__slow",
+                "exclusive_warm_cache__integration",
+            ][..],
+        ),
+        ("slow", &["scoring_latency_budget__slow"][..]),
+    ] {
         let output = scratch.cargo(
             None,
             &[],
@@ -1412,7 +1423,9 @@ fn the_shipped_nextest_profiles_select_each_tier() {
             .split("group: ml-test-exclusive")
             .nth(1)
             .unwrap_or_else(|| panic!("no exclusive group in -P {profile}:\n{shown}"));
-        assert_contains(group, "scoring_latency_budget__slow");
+        for name in exclusive {
+            assert_contains(group, name);
+        }
         assert!(!group.contains("plain_slow__slow"), "{shown}");
     }
 }

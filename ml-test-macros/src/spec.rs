@@ -580,6 +580,28 @@ mod tests {
     }
 
     #[test]
+    fn an_unselected_tier_is_ignored_with_its_reason_and_existing_attributes_are_kept() {
+        let out = ml_test("slow", "fn trains() {}");
+        assert!(
+            out.contains("# [ignore = \"tier `slow` is not selected; run `cargo test -- --include-ignored __slow`\"] fn trains__slow ()"),
+            "{out}"
+        );
+        let selected = expand_str(Attribute::MlTest, "slow", "fn trains() {}", Some("slow"));
+        assert!(!selected.contains("# [ignore"), "{selected}");
+        assert!(selected.contains("fn trains__slow ()"), "{selected}");
+        let kept = ml_test(
+            "slow",
+            "#[tokio::test] #[ignore = \"flaky\"] async fn fetches() {}",
+        );
+        assert!(
+            kept.starts_with("# [tokio :: test] # [ignore = \"flaky\"] async fn fetches__slow ()"),
+            "{kept}"
+        );
+        assert_eq!(kept.matches("# [ignore").count(), 1, "{kept}");
+        assert!(!kept.contains("prelude :: v1 :: test"), "{kept}");
+    }
+
+    #[test]
     fn a_result_a_timeout_or_a_sweep_moves_the_body_into_a_fn() {
         let out = ml_test(
             "timeout = \"1s\"",

@@ -114,6 +114,12 @@ fn gpu_cases(x: u32) {
     assert_eq!((running(), x), ("gpu_cases::test_case_1_one__gpu", 1));
 }
 
+/// Exclusive: the shipped nextest config keeps it alone, by the word in its name.
+#[ml_test(integration, exclusive)]
+fn exclusive_warm_cache() {
+    assert_eq!(running(), "exclusive_warm_cache__integration");
+}
+
 /// A timing test: the shipped nextest config keeps it alone by its name.
 #[ml_test(slow, exclusive)]
 fn scoring_latency_budget() {
