@@ -109,10 +109,5 @@ mod tests {
             .filter(|t| t.selected_by_default())
             .collect();
         assert_eq!(default, Tier::DEFAULT_SELECTION);
-        assert_eq!(
-            Tier::DEFAULT_SELECTION.map(Tier::as_str),
-            crate::names::DEFAULT_TIERS,
-            "the runtime's default is the macros' default"
-        );
     }
 }

@@ -10,7 +10,6 @@ mod args;
 mod diag;
 mod item;
 mod loader;
-#[path = "../../ml-test-core/src/names.rs"]
 mod names;
 mod options;
 mod order;

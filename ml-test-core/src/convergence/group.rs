@@ -45,6 +45,16 @@ impl Check {
         Check::Frozen,
     ];
 
+    /// The checks every group runs unless skipped; the others run when their option is given
+    /// (`loss_at_init(classes = C)`, `frozen = [..]`).
+    pub const DEFAULT: [Check; 5] = [
+        Check::LossIsFinite,
+        Check::LossDecreases,
+        Check::ParamsUpdate,
+        Check::OverfitsBatch,
+        Check::Deterministic,
+    ];
+
     /// The check's name, as its test is named.
     pub const fn name(self) -> &'static str {
         crate::names::STEP_CHECKS[self as usize]
@@ -155,7 +165,7 @@ impl CheckGroup {
 
     /// The checks this group generates tests for.
     pub fn checks(&self, skip: &[Check]) -> Vec<Check> {
-        let mut checks = Check::ALL[..crate::names::DEFAULT_STEP_CHECKS].to_vec();
+        let mut checks = Check::DEFAULT.to_vec();
         if self.classes.is_some() {
             checks.push(Check::LossAtInit);
         }
