@@ -799,6 +799,31 @@ fn loader_mocks_in_a_users_crate() {
     let run = scratch.cargo(None, &[], &["run", "--offline", "-q", "--bin", "serve"]);
     assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "[1, 0]");
 
+    // Light in production: ml-test under [dependencies] alone brings no HTTP client, JSON or
+    // plotting crate; the test build (dev-dependencies, `testing`) has them.
+    let tree = |edges: &str| {
+        let output = scratch.cargo(
+            None,
+            &[],
+            &["tree", "--offline", "-e", edges, "--prefix", "none"],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let heavy = ["ureq ", "serde_json ", "plotters "];
+    let production = tree("normal");
+    assert_contains(&production, "ml-test-core v");
+    for name in heavy {
+        assert!(
+            !production.contains(name),
+            "{name}in a normal build:\n{production}"
+        );
+    }
+    let tests = tree("normal,dev");
+    for name in heavy {
+        assert_contains(&tests, name);
+    }
+
     // A crate that forgot the feature: its mocks would go unseen and the real loader would run,
     // so each attribute is a compile error that says what to add.
     let forgot = scratch.dir.with_file_name("no-testing-feature-crate");

@@ -77,6 +77,14 @@ pub fn plot_dir() -> std::path::PathBuf {
 }
 
 /// Writes an SVG plot of the loss curve to `path` (non-finite steps are left out of the line).
+/// Without the `plots` feature, says that it is off.
+#[cfg(not(feature = "plots"))]
+pub fn write_loss_plot(_: &std::path::Path, _: &str, _: &[f64]) -> Result<(), String> {
+    Err("ml-test's `plots` feature, part of `testing`, is off".to_owned())
+}
+
+/// Writes an SVG plot of the loss curve to `path` (non-finite steps are left out of the line).
+#[cfg(feature = "plots")]
 pub fn write_loss_plot(path: &std::path::Path, title: &str, losses: &[f64]) -> Result<(), String> {
     use plotters::prelude::*;
     if let Some(dir) = path.parent() {
@@ -126,6 +134,14 @@ pub fn write_loss_plot(path: &std::path::Path, title: &str, losses: &[f64]) -> R
 mod tests {
     use super::*;
 
+    #[cfg(not(feature = "plots"))]
+    #[test]
+    fn without_the_plots_feature_the_plot_says_it_is_off() {
+        let error = write_loss_plot(std::path::Path::new("x.svg"), "", &[1.0]).unwrap_err();
+        assert!(error.contains("`plots` feature"), "{error}");
+    }
+
+    #[cfg(feature = "plots")]
     #[test]
     fn the_plot_is_an_svg_with_the_curve_and_the_title() {
         let path = std::env::temp_dir().join(format!("ml-test-plot-{}.svg", std::process::id()));
