@@ -20,39 +20,34 @@ mod tiers;
 use proc_macro::TokenStream;
 use spec::Attribute;
 
-/// Files a test in a tier and runs it inside ml-test's test context.
-/// See the `ml-test` crate for the full documentation.
+#[doc = include_str!("../docs/ml_test.md")]
 #[proc_macro_attribute]
 pub fn ml_test(args: TokenStream, item: TokenStream) -> TokenStream {
     let above = order::test_attribute_above(proc_macro::Span::call_site());
     spec::expand(Attribute::MlTest, args.into(), item.into(), above).into()
 }
 
-/// Generates the standard convergence checks for a fn that builds a `Trainer`.
-/// See the `ml-test` crate for the full documentation.
+#[doc = include_str!("../docs/overfit_check.md")]
 #[proc_macro_attribute]
 pub fn overfit_check(args: TokenStream, item: TokenStream) -> TokenStream {
     spec::expand(Attribute::OverfitCheck, args.into(), item.into(), None).into()
 }
 
-/// Makes a test in which model loaders hand out a recording mock.
-/// See the `ml-test` crate for the full documentation.
+#[doc = include_str!("../docs/mock_model.md")]
 #[proc_macro_attribute]
 pub fn mock_model(args: TokenStream, item: TokenStream) -> TokenStream {
     let above = order::test_attribute_above(proc_macro::Span::call_site());
     spec::expand(Attribute::MockModel, args.into(), item.into(), above).into()
 }
 
-/// Makes a test in which loaders with a random constructor build their model with seeded random
-/// weights. See the `ml-test` crate for the full documentation.
+#[doc = include_str!("../docs/random_weights.md")]
 #[proc_macro_attribute]
 pub fn random_weights(args: TokenStream, item: TokenStream) -> TokenStream {
     let above = order::test_attribute_above(proc_macro::Span::call_site());
     spec::expand(Attribute::RandomWeights, args.into(), item.into(), above).into()
 }
 
-/// Marks a production fn that loads a model, so tests can swap what it returns.
-/// See the `ml-test` crate for the full documentation.
+#[doc = include_str!("../docs/model_loader.md")]
 #[proc_macro_attribute]
 pub fn model_loader(args: TokenStream, item: TokenStream) -> TokenStream {
     loader::expand(args.into(), item.into()).into()

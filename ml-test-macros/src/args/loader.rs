@@ -6,7 +6,7 @@ use syn::Path;
 use crate::diag::Errors;
 use crate::options::{self, Decl, Grammar, Kind};
 
-const GRAMMAR: Grammar = Grammar {
+pub(crate) const GRAMMAR: Grammar = Grammar {
     attribute: "model_loader",
     noun: "#[model_loader] option",
     decls: &[

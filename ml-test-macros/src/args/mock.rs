@@ -37,7 +37,7 @@ const MOCK_DECLS: &[Decl] = &[
     Decl::new("global", Kind::Flag, "global"),
 ];
 
-const MOCK_GRAMMAR: Grammar = Grammar {
+pub(crate) const MOCK_GRAMMAR: Grammar = Grammar {
     attribute: "mock_model",
     noun: "#[mock_model] option",
     decls: MOCK_DECLS,
@@ -63,7 +63,7 @@ const RANDOM_DECLS: &[Decl] = &[
     ),
 ];
 
-const RANDOM_GRAMMAR: Grammar = Grammar {
+pub(crate) const RANDOM_GRAMMAR: Grammar = Grammar {
     attribute: "random_weights",
     noun: "#[random_weights] option",
     decls: RANDOM_DECLS,

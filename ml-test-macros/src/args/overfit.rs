@@ -146,7 +146,7 @@ pub(crate) const THRESHOLDS: [&str; 7] = [
     "init_sigmas",
 ];
 
-const GRAMMAR: Grammar = Grammar {
+pub(crate) const GRAMMAR: Grammar = Grammar {
     attribute: "overfit_check",
     noun: "check or option",
     decls: DECLS,
@@ -156,7 +156,7 @@ const GRAMMAR: Grammar = Grammar {
     misplaced: Some(misplaced),
 };
 
-const CLASSES: Grammar = Grammar {
+pub(crate) const CLASSES: Grammar = Grammar {
     attribute: "loss_at_init",
     noun: "loss_at_init option",
     decls: &[Decl::new(

@@ -24,7 +24,7 @@ const DECLS: &[Decl] = &[
     Decl::new("exclusive", Kind::Flag, "exclusive"),
 ];
 
-const GRAMMAR: Grammar = Grammar {
+pub(crate) const GRAMMAR: Grammar = Grammar {
     attribute: "ml_test",
     noun: "tier or option",
     decls: DECLS,
