@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::sync::{Arc, LazyLock};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ml_test::__private::{MockScope, MockSpec, TestEntry, TestKind, TestRun, Tier};
+use ml_test::__private::{MockScope, MockSpec, TestEntry, TestRun, Tier};
 use ml_test::ndarray::{Array1, Array2, array};
 use ml_test::prelude::*;
 
@@ -47,19 +47,13 @@ fn load_with_seam() -> Result<Shared, String> {
     Ok(Arc::clone(&MODEL))
 }
 
-static ENTRY: TestEntry = TestEntry {
-    path: "loader_bench::mock_dispatch",
-    tier: Tier::Integration,
-    seed: Some(0),
-    timeout: None,
-    seeds: None,
-    exclusive: false,
-    ignored: None,
-    file: file!(),
-    line: line!(),
-    expects_panic: false,
-    kind: TestKind::Test,
-};
+static ENTRY: TestEntry = TestEntry::new(
+    "loader_bench::mock_dispatch",
+    Tier::Integration,
+    file!(),
+    line!(),
+)
+.with_seed(0);
 
 fn seam(c: &mut Criterion) {
     let mut group = c.benchmark_group("loader");

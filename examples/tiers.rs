@@ -200,16 +200,16 @@ fn listing() -> String {
         out += &format!("{tier} ({} test{plural})\n", tests.len());
         for test in tests {
             let mut options = Vec::new();
-            if let Some(seed) = test.seed {
+            if let Some(seed) = test.seed() {
                 options.push(format!("seed = {seed}"));
             }
-            if let Some((timeout, _)) = test.timeout {
+            if let Some((timeout, _)) = test.timeout() {
                 options.push(format!("timeout = {timeout:?}"));
             }
-            if let Some(seeds) = test.seeds {
+            if let Some(seeds) = test.seeds() {
                 options.push(format!("seeds = {seeds}"));
             }
-            if test.exclusive {
+            if test.exclusive() {
                 options.push("exclusive".to_owned());
             }
             let options = if options.is_empty() {
@@ -217,15 +217,15 @@ fn listing() -> String {
             } else {
                 format!(" ({})", options.join(", "))
             };
-            let status = match test.ignored {
+            let status = match test.ignored() {
                 None => "runs".to_owned(),
                 Some(reason) => format!("ignored: {reason}"),
             };
             out += &format!(
                 "  {}{options}  [{}:{}]\n    {status}\n",
                 test.name(),
-                test.file,
-                test.line
+                test.file(),
+                test.line()
             );
         }
     }

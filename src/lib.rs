@@ -1,3 +1,5 @@
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 //! # ml-test
 //!
 //! Testing machine-learning code in Rust. Attributes turn plain test functions into tiered
@@ -121,17 +123,18 @@ pub use ml_test_core::burn;
 pub use ml_test_core::e2e;
 pub use ml_test_core::{Fitter, Trainer, TryTrainer, param};
 pub use ml_test_core::{
-    TestEntry, TestKind, TestReturn, Tier, context, registry, registry_by_tier, rng,
+    TestEntry, TestKind, Tier, UnknownTier, context, registry, registry_by_tier, rng,
 };
 /// Evaluating a trained model: quality gates on metrics ([`gates()`]), the metrics
 /// ([`metrics`]), latency budgets ([`latency()`]) and split checks ([`data`]).
 pub use ml_test_core::{data, gates, latency, metrics};
 pub use ml_test_macros::{ml_test, mock_model, model_loader, overfit_check, random_weights};
 
-pub use ml_test_core::loader::{Call, Close, Eq, ExpectedCall, Mock, close, eq};
-pub use ml_test_core::model::{Model, ModelError, ModelErrorKind, SharedModel};
-pub use ml_test_core::numeric::{Dtype, Numbers, Numeric};
-pub use ml_test_core::{assert_close, close::Tolerance};
+pub use ml_test_core::mock;
+pub use ml_test_core::numeric;
+pub use ml_test_core::{Mock, close, eq};
+pub use ml_test_core::{Model, ModelError, ModelErrorKind, SharedModel};
+pub use ml_test_core::{Tolerance, assert_close};
 
 /// The ndarray version of [`Trainer::parameters`].
 pub use ml_test_core::ndarray;
@@ -143,9 +146,9 @@ pub use ml_test_core::rand;
 pub mod prelude {
     pub use ml_test_core::assert_close;
     pub use ml_test_core::behaviour;
-    pub use ml_test_core::loader::{Mock, close, eq};
-    pub use ml_test_core::model::{Model, ModelError, SharedModel};
     pub use ml_test_core::{Fitter, Tier, Trainer, TryTrainer, param, rng};
+    pub use ml_test_core::{Mock, close, eq};
+    pub use ml_test_core::{Model, ModelError, SharedModel};
     pub use ml_test_core::{gates, latency, metrics};
     pub use ml_test_macros::{ml_test, mock_model, model_loader, overfit_check, random_weights};
 }

@@ -4,14 +4,17 @@
 #[path = "../examples/convergence/trainers.rs"]
 mod trainers;
 
-use ml_test::convergence::{Check, CheckFailure, CheckGroup, Thresholds, Trainer};
+use ml_test::convergence::{Check, CheckFailure, CheckGroup, Trainer};
 use ml_test::prelude::*;
 use trainers::{Bug, LogisticRegression, Mlp};
 
 const SEEDS: std::ops::Range<u64> = 0..20;
 
 const fn group(path: &'static str, steps: usize, frozen: &'static [&'static str]) -> CheckGroup {
-    CheckGroup::standalone(path, steps, Thresholds::DEFAULT, Some(2), frozen)
+    CheckGroup::standalone(path)
+        .steps(steps)
+        .classes(2)
+        .frozen(frozen)
 }
 
 static LOGREG: CheckGroup = group("bug_zoo::logistic_regression", 300, &[]);

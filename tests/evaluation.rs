@@ -9,7 +9,7 @@ use ml_test::context::SeedSource;
 use ml_test::data::assert_disjoint;
 use ml_test::ndarray::{Array1, array};
 use ml_test::prelude::*;
-use ml_test::{TestEntry, TestKind, Tier};
+use ml_test::{TestEntry, Tier};
 
 fn panic_message(f: impl FnOnce()) -> String {
     let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
@@ -328,19 +328,14 @@ fn sweep_seeds_are_distinct_and_stable() {
     );
 }
 
-static FLAKY: TestEntry = TestEntry {
-    path: "evaluation::threshold_tuned_on_one_split",
-    tier: Tier::Slow,
-    seed: Some(7),
-    timeout: None,
-    seeds: Some(20),
-    exclusive: false,
-    ignored: None,
-    file: file!(),
-    line: line!(),
-    expects_panic: false,
-    kind: TestKind::Test,
-};
+static FLAKY: TestEntry = TestEntry::new(
+    "evaluation::threshold_tuned_on_one_split",
+    Tier::Slow,
+    file!(),
+    line!(),
+)
+.with_seed(7)
+.with_seeds(20);
 
 /// A gate that holds on some splits only: the sweep fails with the pass rate and each failing
 /// seed's replay command.

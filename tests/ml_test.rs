@@ -286,19 +286,8 @@ async fn async_timeout_passes_when_the_test_finishes() -> Result<(), String> {
     Ok(())
 }
 
-static PANICKING: TestEntry = TestEntry {
-    path: "ml_test::panicking_body",
-    tier: Tier::Unit,
-    seed: Some(3),
-    timeout: None,
-    seeds: None,
-    exclusive: false,
-    ignored: None,
-    file: file!(),
-    line: line!(),
-    expects_panic: false,
-    kind: ml_test::TestKind::Test,
-};
+static PANICKING: TestEntry =
+    TestEntry::new("ml_test::panicking_body", Tier::Unit, file!(), line!()).with_seed(3);
 
 fn panicking_body() {
     assert_eq!(context::current().unwrap().seed(), expected_seed(3));
@@ -355,22 +344,22 @@ fn registry_lists_this_binarys_tests_with_their_metadata() {
             .unwrap_or_else(|| panic!("`{name}` is not registered"))
     };
     let seeded = find("seed_option_seeds_the_rng");
-    assert_eq!((seeded.tier, seeded.seed), (Tier::Unit, Some(7)));
-    assert!(seeded.file.ends_with("ml_test.rs"), "{}", seeded.file);
+    assert_eq!((seeded.tier(), seeded.seed()), (Tier::Unit, Some(7)));
+    assert!(seeded.file().ends_with("ml_test.rs"), "{}", seeded.file());
 
     let timed = find("timeout_fails_a_test_that_runs_longer");
     assert_eq!(
-        timed.timeout,
+        timed.timeout(),
         Some(("50ms", std::time::Duration::from_millis(50)))
     );
 
-    assert_eq!(find("written_by_a_macro__slow").tier, Tier::Slow);
+    assert_eq!(find("written_by_a_macro__slow").tier(), Tier::Slow);
     let nested = find("nested::libtest_name_includes_the_module_path_and_the_tier__integration");
-    assert_eq!(nested.tier, Tier::Integration);
+    assert_eq!(nested.tier(), Tier::Integration);
     // Each case of a case generator is registered under its own libtest name.
     for case in ["case_1__integration", "case_2__integration"] {
         let entry = find(&format!("each_rstest_case_runs_in_the_context::{case}"));
-        assert_eq!(entry.tier, Tier::Integration);
+        assert_eq!(entry.tier(), Tier::Integration);
     }
     assert!(
         tests
@@ -380,7 +369,7 @@ fn registry_lists_this_binarys_tests_with_their_metadata() {
     );
 
     assert_eq!(
-        find("registered_at_a_known_line").line,
+        find("registered_at_a_known_line").line(),
         LINE_OF_REGISTERED,
         "the line of the fn name"
     );
@@ -391,9 +380,9 @@ fn registry_lists_this_binarys_tests_with_their_metadata() {
         ("e2e_tier_is_recorded__e2e", Tier::E2e),
     ] {
         let entry = find(name);
-        assert_eq!(entry.tier, tier);
+        assert_eq!(entry.tier(), tier);
         assert_eq!(entry.selected(), selection.contains(&tier), "{name}");
-        if let Some(reason) = entry.ignored {
+        if let Some(reason) = entry.ignored() {
             let expected = format!("tier `{tier}` is not selected");
             assert!(reason.starts_with(&expected), "{reason}");
             assert!(

@@ -331,14 +331,14 @@ fn either_order_registers_exactly_one_test_in_its_tier() {
             .filter(|entry| entry.name().contains(name))
             .collect();
         assert_eq!(entries.len(), 1, "{name}");
-        assert_eq!(entries[0].tier, Tier::Slow, "{name}");
+        assert_eq!(entries[0].tier(), Tier::Slow, "{name}");
         assert_eq!(entries[0].name(), format!("{name}__slow"));
     }
     let mock_only = ml_test::registry()
         .into_iter()
         .find(|entry| entry.name().ends_with("returns_99_and_records_the_call"))
         .expect("registered");
-    assert_eq!(mock_only.tier, Tier::Unit);
+    assert_eq!(mock_only.tier(), Tier::Unit);
 }
 
 #[mock_model(returns = [8])]

@@ -31,7 +31,7 @@ fn the_group_registers_one_test_per_check_in_its_tier() {
         let mut found: Vec<(&str, Tier)> = tests
             .iter()
             .filter(|t| t.name().starts_with(prefix))
-            .map(|t| (&t.name()[prefix.len()..], t.tier))
+            .map(|t| (&t.name()[prefix.len()..], t.tier()))
             .collect();
         found.sort();
         found
@@ -66,17 +66,12 @@ fn the_group_registers_one_test_per_check_in_its_tier() {
         tests
             .iter()
             .filter(|t| t.name().starts_with("tier_from_ml_test"))
-            .all(|t| t.kind == ml_test::TestKind::ConvergenceCheck)
+            .all(|t| t.kind() == ml_test::TestKind::ConvergenceCheck)
     );
 }
 
-static NO_OP: ml_test::convergence::CheckGroup = ml_test::convergence::CheckGroup::standalone(
-    "overfit_check::no_op_trainer",
-    100,
-    ml_test::convergence::Thresholds::DEFAULT,
-    None,
-    &[],
-);
+static NO_OP: ml_test::convergence::CheckGroup =
+    ml_test::convergence::CheckGroup::standalone("overfit_check::no_op_trainer").steps(100);
 
 fn failure_message(check: ml_test::convergence::Check) -> String {
     let panic =
@@ -260,7 +255,7 @@ fn a_one_shot_group_registers_its_fitting_checks_in_its_tier() {
         let mut found: Vec<(String, Tier)> = ml_test::registry()
             .into_iter()
             .filter(|t| t.name().starts_with(prefix))
-            .map(|t| (t.name()[prefix.len()..].to_owned(), t.tier))
+            .map(|t| (t.name()[prefix.len()..].to_owned(), t.tier()))
             .collect();
         found.sort();
         found
@@ -285,7 +280,6 @@ fn a_one_shot_group_registers_its_fitting_checks_in_its_tier() {
 static SWEEP: ml_test::convergence::FitGroup = ml_test::convergence::FitGroup::standalone(
     "overfit_check::polynomial_sweep",
     &[0, 1, 2, 3, 4, 5],
-    ml_test::convergence::FitThresholds::DEFAULT,
 );
 
 /// The checks that fail on some of 10 seeds.

@@ -231,14 +231,13 @@ fn a_perturbation_that_never_reaches_the_model_is_vacuous() {
     assert!(report.to_string().contains("2 vacuous (can never fail)"));
 }
 
-static TREE_SWEEP: FitGroup = FitGroup::standalone(
-    "behaviour::tree_sweep",
-    &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-    FitThresholds {
-        target_error: 0.0,
-        ..FitThresholds::DEFAULT
-    },
-);
+static TREE_SWEEP: FitGroup =
+    FitGroup::standalone("behaviour::tree_sweep", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).thresholds(
+        FitThresholds {
+            target_error: 0.0,
+            ..FitThresholds::DEFAULT
+        },
+    );
 
 #[ml_test(integration)]
 fn a_tree_whose_depth_is_capped_cannot_fit_its_batch() {
@@ -385,7 +384,7 @@ fn main() {
     ] {
         let run = ml_test::convergence::FitRun::record(
             &mut TreeOnBatch::new(&tiny_batch(), bug),
-            TREE_SWEEP.capacities,
+            TREE_SWEEP.capacities(),
         );
         println!("--- {title}: training error by depth {:?}", run.sweep);
     }

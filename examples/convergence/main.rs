@@ -32,14 +32,10 @@ fn mlp_with_a_layer_left_out() -> Mlp {
 }
 
 fn main() {
-    use ml_test::convergence::{Check, CheckGroup, Thresholds};
-    static GROUP: CheckGroup = CheckGroup::standalone(
-        "convergence::mlp_with_a_layer_left_out",
-        1000,
-        Thresholds::DEFAULT,
-        None,
-        &["b2"],
-    );
+    use ml_test::convergence::{Check, CheckGroup};
+    static GROUP: CheckGroup = CheckGroup::standalone("convergence::mlp_with_a_layer_left_out")
+        .steps(1000)
+        .frozen(&["b2"]);
     for (check, verdict) in GROUP.sweep(
         mlp_with_a_layer_left_out,
         1,

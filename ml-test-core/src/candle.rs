@@ -68,7 +68,7 @@ pub fn var_builder_from_rng(
     VarBuilder::from_backend(Box::new(backend), dtype, device.clone())
 }
 
-/// `varmap`'s variables by name (sorted), as f64 arrays, for [`Trainer::parameters`]
+/// `varmap`'s variables by name (sorted), as f64 arrays, for [`Trainer::parameters`](crate::Trainer::parameters)
 /// (crate::Trainer::parameters).
 ///
 /// # Panics

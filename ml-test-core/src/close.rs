@@ -106,7 +106,7 @@ pub fn check_close(
 /// The function behind `assert_close!`.
 ///
 /// # Panics
-/// When the values are not close; the message is [`check_close`]'s.
+/// When the values are not close, with numpy's `assert_allclose` report.
 #[track_caller]
 pub fn assert_close_with<A: Numeric + ?Sized, E: Numeric + ?Sized>(
     actual: &A,
@@ -124,7 +124,7 @@ pub fn assert_close_with<A: Numeric + ?Sized, E: Numeric + ?Sized>(
 /// defaults `rtol = 1e-7`, `atol = 0`. NaN matches NaN.
 ///
 /// ```
-/// use ml_test_core::assert_close;
+/// use ml_test::assert_close;
 /// use ndarray::array;
 ///
 /// let probabilities = array![[0.2f32, 0.8]];
@@ -146,13 +146,13 @@ pub fn assert_close_with<A: Numeric + ?Sized, E: Numeric + ?Sized>(
 #[macro_export]
 macro_rules! assert_close {
     ($actual:expr, $expected:expr $(,)?) => {
-        $crate::close::assert_close_with(&$actual, &$expected, $crate::close::Tolerance::DEFAULT)
+        $crate::__private::assert_close_with(&$actual, &$expected, $crate::Tolerance::DEFAULT)
     };
     ($actual:expr, $expected:expr, $($key:ident = $value:expr),+ $(,)?) => {{
         #[allow(unused_mut)]
-        let mut tolerance = $crate::close::Tolerance::DEFAULT;
+        let mut tolerance = $crate::Tolerance::DEFAULT;
         $( tolerance.$key = $value; )+
-        $crate::close::assert_close_with(&$actual, &$expected, tolerance)
+        $crate::__private::assert_close_with(&$actual, &$expected, tolerance)
     }};
 }
 

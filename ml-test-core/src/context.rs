@@ -9,7 +9,7 @@
 //! it over explicitly:
 //!
 //! ```
-//! # use ml_test_core::context;
+//! # use ml_test::context;
 //! # fn demo() {
 //! let ctx = context::current().expect("inside an #[ml_test] test");
 //! std::thread::spawn(move || {
@@ -105,7 +105,7 @@ static LIVE_CONTEXTS: AtomicUsize = AtomicUsize::new(0);
 
 /// Whether any test context exists in the process.
 #[inline]
-pub fn any_test_running() -> bool {
+pub(crate) fn any_test_running() -> bool {
     LIVE_CONTEXTS.load(Ordering::Relaxed) != 0
 }
 
@@ -166,7 +166,7 @@ impl TestContext {
     ///
     /// # Panics
     /// If `ML_TEST_SEED` is set to something that is not a seed.
-    pub fn for_test(entry: &'static TestEntry) -> TestContext {
+    pub(crate) fn for_test(entry: &'static TestEntry) -> TestContext {
         let (seed, seed_source) = TestContext::base_seed(entry);
         TestContext::with_source(entry, seed, seed_source)
     }
@@ -178,7 +178,7 @@ impl TestContext {
     }
 
     /// A context for `entry` with a given seed and where it came from.
-    pub fn with_source(
+    pub(crate) fn with_source(
         entry: &'static TestEntry,
         seed: u64,
         seed_source: SeedSource,
@@ -191,7 +191,7 @@ impl TestContext {
     ///
     /// # Panics
     /// If `ML_TEST_SEED` is set to something that is not a seed.
-    pub fn base_seed(entry: &TestEntry) -> (u64, SeedSource) {
+    pub(crate) fn base_seed(entry: &TestEntry) -> (u64, SeedSource) {
         let from_env = std::env::var(SEED_VAR)
             .ok()
             .and_then(|value| parse_seed_var(&value).unwrap_or_else(|message| panic!("{message}")));
@@ -275,7 +275,7 @@ impl TestContext {
     /// The note printed when the test fails: the seed and the command that replays it. A test
     /// that expects to panic (`#[should_panic]`) is not said to have failed: libtest decides
     /// whether its panic was the expected one.
-    pub fn rerun_hint(&self) -> String {
+    pub(crate) fn rerun_hint(&self) -> String {
         let outcome = if self.0.entry.expects_panic {
             "panicked, as it expects to,"
         } else {
@@ -311,9 +311,9 @@ pub fn replay_command(entry: &TestEntry, seed: u64) -> String {
 /// own sequence, so they share no stream with `ml_test::rng()`'s streams of any run.
 ///
 /// ```
-/// let seeds = ml_test_core::context::sweep_seeds(42, 3);
+/// let seeds = ml_test::context::sweep_seeds(42, 3);
 /// assert_eq!(seeds.len(), 3);
-/// assert_eq!(seeds, ml_test_core::context::sweep_seeds(42, 3), "stable");
+/// assert_eq!(seeds, ml_test::context::sweep_seeds(42, 3), "stable");
 /// ```
 pub fn sweep_seeds(base: u64, count: u32) -> Vec<u64> {
     // Offset from the rng streams' inputs (`seed ^ n * gamma`) by a constant of its own.
@@ -344,7 +344,9 @@ impl Drop for ContextGuard {
 }
 
 /// One test's run on its thread: enters the context, and on a failure (a panic, or a returned
-/// error or failing exit code) prints the seed and the command that replays it.
+/// error or failing exit code) prints the seed and the command that replays it. Used by
+/// generated code.
+#[doc(hidden)]
 #[must_use = "the test's context ends when the run drops"]
 pub struct TestRun {
     context: TestContext,
@@ -367,7 +369,7 @@ impl TestRun {
 
     /// The checks of [`start`](Self::start) and the test's context, without entering it: for a
     /// run that happens on another thread (the timeout path).
-    pub fn prepare(entry: &'static TestEntry) -> TestContext {
+    pub(crate) fn prepare(entry: &'static TestEntry) -> TestContext {
         check_ignore_was_seen(entry);
         check_registered_once(entry);
         check_gpu(entry);
@@ -375,7 +377,7 @@ impl TestRun {
     }
 
     /// Starts a run with a context made elsewhere (the timeout path builds it before spawning).
-    pub fn start_with(context: TestContext) -> TestRun {
+    pub(crate) fn start_with(context: TestContext) -> TestRun {
         let entered = context.enter();
         TestRun {
             context,
@@ -552,7 +554,7 @@ pub(crate) fn check_registered_once(entry: &'static TestEntry) {
 
 /// A panic-free parse of `ML_TEST_SEED`: `Ok(None)` when blank, the seed when it is a decimal or
 /// `0x`-prefixed hexadecimal u64, else a message that names the variable and the valid values.
-pub fn parse_seed_var(value: &str) -> Result<Option<u64>, String> {
+pub(crate) fn parse_seed_var(value: &str) -> Result<Option<u64>, String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Ok(None);

@@ -13,7 +13,7 @@ const MAX_LISTED: usize = 10;
 /// same example to the model. Floats go into keys as bits (`f64::to_bits`).
 ///
 /// ```
-/// use ml_test_core::data::assert_disjoint;
+/// use ml_test::data::assert_disjoint;
 ///
 /// struct Row { id: u32, text: &'static str, label: u8 }
 /// let train = [Row { id: 1, text: "great film", label: 1 }, Row { id: 2, text: "dull", label: 0 }];

@@ -3,7 +3,7 @@
 //! process for tests that bring their own.
 //!
 //! ```no_run
-//! use ml_test_core::e2e;
+//! use ml_test::e2e;
 //! use ndarray::array;
 //!
 //! // ML_TEST_ENDPOINT=http://127.0.0.1:8080 (the base URL of the deployed server)
@@ -59,6 +59,7 @@ pub fn client() -> Client {
 /// A failed request: the HTTP status (none when no answer came) and what the server said.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
+    /// The HTTP status of the answer, or `None` when the server could not be reached.
     pub status: Option<u16>,
     /// The server's error text (the protocol's `{"error": ...}`), or why there was no answer.
     pub message: String,
@@ -78,16 +79,22 @@ impl std::error::Error for Error {}
 /// A tensor a model takes or gives, as its metadata describes it (`-1` for a variable size).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TensorSpec {
+    /// The tensor's name, which requests and responses use.
     pub name: String,
+    /// The protocol's element type: `FP32`, `INT64`, `BOOL`, ...
     pub datatype: String,
+    /// The shape, `-1` where a dimension varies (the batch).
     pub shape: Vec<i64>,
 }
 
 /// What `GET /v2/models/{name}` says about a model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelMetadata {
+    /// The model's name as the server knows it.
     pub name: String,
+    /// The tensors the model takes, in order.
     pub inputs: Vec<TensorSpec>,
+    /// The tensors the model gives, in order.
     pub outputs: Vec<TensorSpec>,
 }
 
@@ -380,6 +387,7 @@ impl InferRequest<'_> {
 /// The outputs of an inference, in the server's order, each as `ArrayD<f64>` in its shape.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InferResponse {
+    /// Each output's name and values, in the order the server sent them.
     pub outputs: Vec<(String, ArrayD<f64>)>,
 }
 

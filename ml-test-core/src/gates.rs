@@ -1,7 +1,7 @@
 //! Quality gates: thresholds on evaluation metrics, all evaluated, reported as one table.
 //!
 //! ```
-//! use ml_test_core::{gates, metrics};
+//! use ml_test::{gates, metrics};
 //!
 //! let truth = [1, 0, 1, 1, 0, 0, 1, 0];
 //! let scores = [0.9, 0.1, 0.8, 0.65, 0.3, 0.45, 0.7, 0.2];
@@ -20,7 +20,7 @@ use crate::numeric::compact;
 /// Starts a set of quality gates; add gates and call [`check`](Gates::check).
 ///
 /// ```should_panic
-/// ml_test_core::gates("release candidate")
+/// ml_test::gates("release candidate")
 ///     .at_least("recall", 0.71, 0.75) // fails, and the table says by how much
 ///     .at_most("p99 latency (ms)", 3.2, 4.0)
 ///     .check();
@@ -44,7 +44,7 @@ pub enum Direction {
 /// One gate and its outcome.
 ///
 /// ```
-/// let gates = ml_test_core::gates("g").at_most("log_loss", 0.4, 0.45);
+/// let gates = ml_test::gates("g").at_most("log_loss", 0.4, 0.45);
 /// let gate = &gates.gates()[0];
 /// assert!(gate.passed());
 /// assert!((gate.margin() - 0.05).abs() < 1e-12);
@@ -80,7 +80,7 @@ impl Gate {
 /// A set of quality gates under construction; see [`gates`].
 ///
 /// ```
-/// let gates = ml_test_core::gates("scorecard").at_least("auc", 0.91, 0.84).at_least("accuracy", 0.8, 0.82);
+/// let gates = ml_test::gates("scorecard").at_least("auc", 0.91, 0.84).at_least("accuracy", 0.8, 0.82);
 /// assert!(!gates.passed());
 /// println!("{gates}"); // the table
 /// ```

@@ -10,7 +10,7 @@
 //! ```
 //! use std::time::Duration;
 //!
-//! let report = ml_test_core::latency(50, || std::thread::sleep(Duration::from_micros(200)));
+//! let report = ml_test::latency(50, || std::thread::sleep(Duration::from_micros(200)));
 //! assert!(report.median() >= Duration::from_micros(200));
 //! report.assert_below(99.0, "1s");
 //! ```
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 /// lazy initialisation and allocator pools settle in the first calls).
 ///
 /// ```
-/// use ml_test_core::latency::warmup_calls;
+/// use ml_test::latency::warmup_calls;
 ///
 /// assert_eq!((warmup_calls(5), warmup_calls(200), warmup_calls(5_000)), (1, 20, 100));
 /// ```
@@ -36,7 +36,7 @@ pub fn warmup_calls(samples: usize) -> usize {
 /// optimised away.
 ///
 /// ```
-/// let report = ml_test_core::latency(100, || (0..1_000u64).sum::<u64>());
+/// let report = ml_test::latency(100, || (0..1_000u64).sum::<u64>());
 /// assert_eq!((report.samples(), report.warmup()), (100, 10));
 /// assert!(report.min() <= report.p99());
 /// ```
@@ -71,7 +71,7 @@ pub fn latency<R>(samples: usize, mut f: impl FnMut() -> R) -> LatencyReport {
 /// ```
 /// use std::time::Duration;
 ///
-/// let report = ml_test_core::latency(20, || std::thread::sleep(Duration::from_micros(100)));
+/// let report = ml_test::latency(20, || std::thread::sleep(Duration::from_micros(100)));
 /// assert!(report.median() >= Duration::from_micros(100));
 /// assert!(report.p90() <= report.p95() && report.p95() <= report.max());
 /// assert_eq!(report.timings().len(), 20);
@@ -88,7 +88,7 @@ pub struct LatencyReport {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ml_test_core::latency::Budget;
+/// use ml_test::latency::Budget;
 ///
 /// assert_eq!(Budget::from("1.5ms"), Budget(Duration::from_micros(1_500)));
 /// ```

@@ -1,3 +1,5 @@
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 //! Runtime of [ml-test](https://docs.rs/ml-test): test tiers, the test registry and the running
 //! test's context.
 //!
@@ -9,7 +11,7 @@ pub mod behaviour;
 pub mod burn;
 #[cfg(feature = "candle")]
 pub mod candle;
-pub mod close;
+mod close;
 pub mod context;
 pub mod convergence;
 pub mod data;
@@ -18,25 +20,32 @@ pub mod e2e;
 mod exclusive;
 pub mod gates;
 pub mod latency;
-pub mod loader;
+mod loader;
 pub mod metrics;
-pub mod model;
+mod model;
 mod names;
 pub mod numeric;
 mod outcome;
 mod prerequisites;
-pub mod registry;
+mod registry;
 mod runner;
 mod tier;
 
+/// Mocks of model loaders: the handle a `#[mock_model]` test takes ([`Mock`]), the calls it
+/// records ([`Call`](mock::Call)), and what its assertions compare them with ([`eq`], [`close`],
+/// or a number).
+pub mod mock {
+    pub use crate::loader::{Call, Close, Eq, ExpectedCall, Mock, close, eq};
+}
+
 pub use behaviour::behaviour;
-pub use context::{TestContext, rng};
+pub use close::Tolerance;
+pub use context::rng;
 pub use convergence::{Fitter, Trainer, TryTrainer, param};
 pub use gates::gates;
 pub use latency::latency;
-pub use loader::{Call, Mock, close, eq};
+pub use loader::{Mock, close, eq};
 pub use model::{Model, ModelError, ModelErrorKind, SharedModel};
-pub use outcome::TestReturn;
 pub use registry::{TestEntry, TestKind, registry, registry_by_tier};
 pub use tier::{Tier, UnknownTier};
 
@@ -56,13 +65,17 @@ pub mod __private {
 
     /// Compile-time check that an `#[overfit_check(capacity = ..)]` fn builds a [`Fitter`].
     pub fn assert_builds_fitter<F: Fitter>(_build: &fn() -> F) {}
+    pub use crate::close::assert_close_with;
+    pub use crate::loader::probe;
     pub use crate::loader::{
         Adapters, HasRandomConstructor, InputOf, LoaderCache, LoaderInfo, LoaderItem, LoaderReturn,
         MockScope, MockSpec, OutputOf, Probed, RandomWeights, SeqValue, assert_has_random,
         assert_is_loader, intercept, seam_armed,
     };
+    pub use crate::loader::{Probe, ValueProbe};
     pub use crate::model::SharedModel;
     pub use crate::numeric::{Literal, Numbers, Scalar};
+    pub use crate::outcome::TestReturn;
     pub use crate::registry::registered;
     pub use crate::runner::{
         InlineRun, ready, run, run_async, run_async_seeds, run_seeds, run_with_timeout, start,

@@ -11,7 +11,7 @@
 //! truth). A metric never returns a made-up value for an undefined case.
 //!
 //! ```
-//! use ml_test_core::metrics;
+//! use ml_test::metrics;
 //!
 //! let truth = [1, 0, 1, 1, 0];
 //! let predicted: Vec<usize> = vec![1, 0, 0, 1, 0]; // from an argmax
@@ -31,7 +31,7 @@ use crate::numeric::Element;
 /// A class label: a primitive integer or `bool` (`true` is 1).
 ///
 /// ```
-/// use ml_test_core::metrics::Label;
+/// use ml_test::metrics::Label;
 ///
 /// assert_eq!((true.index(), 3u8.index(), (-1i64).index()), (1, 3, -1));
 /// ```
@@ -66,7 +66,7 @@ impl Label for bool {
 /// A sequence of class labels; see the [module docs](self).
 ///
 /// ```
-/// use ml_test_core::metrics::Labels;
+/// use ml_test::metrics::Labels;
 ///
 /// assert_eq!((&[1u8, 0]).labels(), [1, 0]);
 /// assert_eq!((&vec![true, false]).labels(), [1, 0]);
@@ -83,7 +83,7 @@ pub trait Labels {
 /// A sequence of numbers (scores, probabilities, regression values); see the [module docs](self).
 ///
 /// ```
-/// use ml_test_core::metrics::Values;
+/// use ml_test::metrics::Values;
 ///
 /// assert_eq!((&[0.5f32, 1.0]).values(), [0.5, 1.0]);
 /// assert_eq!(ndarray::array![2, 3].view().values(), [2.0, 3.0]);
@@ -186,7 +186,7 @@ fn binary_pair<T: Labels, P: Labels>(metric: &str, truth: T, predicted: P) -> Ve
 /// The fraction of predicted labels equal to the truth (any number of classes).
 ///
 /// ```
-/// assert_eq!(ml_test_core::metrics::accuracy(&[0, 2, 1, 2], &[0, 1, 1, 2]), 0.75);
+/// assert_eq!(ml_test::metrics::accuracy(&[0, 2, 1, 2], &[0, 1, 1, 2]), 0.75);
 /// ```
 ///
 /// # Panics
@@ -201,7 +201,7 @@ pub fn accuracy<T: Labels, P: Labels>(truth: T, predicted: P) -> f64 {
 /// Of the rows predicted positive (1), the fraction that are positive: `tp / (tp + fp)`.
 ///
 /// ```
-/// assert_eq!(ml_test_core::metrics::precision(&[1, 0, 1, 0], &[1, 1, 0, 0]), 0.5);
+/// assert_eq!(ml_test::metrics::precision(&[1, 0, 1, 0], &[1, 1, 0, 0]), 0.5);
 /// ```
 ///
 /// # Panics
@@ -224,7 +224,7 @@ pub fn precision<T: Labels, P: Labels>(truth: T, predicted: P) -> f64 {
 /// Of the positive rows (1), the fraction predicted positive: `tp / (tp + fn)`.
 ///
 /// ```
-/// assert_eq!(ml_test_core::metrics::recall(&[1, 0, 1, 0], &[1, 1, 0, 0]), 0.5);
+/// assert_eq!(ml_test::metrics::recall(&[1, 0, 1, 0], &[1, 1, 0, 0]), 0.5);
 /// ```
 ///
 /// # Panics
@@ -247,7 +247,7 @@ pub fn recall<T: Labels, P: Labels>(truth: T, predicted: P) -> f64 {
 /// row is positive in the truth or the prediction (0 when none of them agree).
 ///
 /// ```
-/// assert_eq!(ml_test_core::metrics::f1(&[1, 0, 1, 0], &[1, 1, 0, 0]), 0.5);
+/// assert_eq!(ml_test::metrics::f1(&[1, 0, 1, 0], &[1, 1, 0, 0]), 0.5);
 /// ```
 ///
 /// # Panics
@@ -274,7 +274,7 @@ pub fn f1<T: Labels, P: Labels>(truth: T, predicted: P) -> f64 {
 /// half (the Mann-Whitney U statistic; equal to scikit-learn's `roc_auc_score`).
 ///
 /// ```
-/// let auc = ml_test_core::metrics::roc_auc(&[0, 0, 1, 1], &[0.1, 0.4, 0.35, 0.8]);
+/// let auc = ml_test::metrics::roc_auc(&[0, 0, 1, 1], &[0.1, 0.4, 0.35, 0.8]);
 /// assert_eq!(auc, 0.75);
 /// ```
 ///
@@ -330,7 +330,7 @@ pub fn roc_auc<T: Labels, S: Values>(truth: T, scores: S) -> f64 {
 /// scikit-learn does for float64, so a confident mistake costs about 36 instead of infinity.
 ///
 /// ```
-/// let loss = ml_test_core::metrics::log_loss(&[1, 0], &[0.8, 0.2]);
+/// let loss = ml_test::metrics::log_loss(&[1, 0], &[0.8, 0.2]);
 /// assert!((loss - -(0.8f64.ln())).abs() < 1e-12);
 /// ```
 ///
@@ -370,7 +370,7 @@ pub fn log_loss<T: Labels, P: Values>(truth: T, probabilities: P) -> f64 {
 /// both over the sorted labels seen in either (scikit-learn's layout).
 ///
 /// ```
-/// use ml_test_core::metrics::confusion_matrix;
+/// use ml_test::metrics::confusion_matrix;
 ///
 /// let matrix = confusion_matrix(&[0, 1, 2, 2], &[0, 2, 2, 1]);
 /// assert_eq!(matrix.labels, [0, 1, 2]);
@@ -445,7 +445,7 @@ impl fmt::Display for ConfusionMatrix {
 /// The confusion matrix of `predicted` against `truth`.
 ///
 /// ```
-/// let matrix = ml_test_core::metrics::confusion_matrix(&[1, 0, 1, 1], &[1, 1, 0, 1]);
+/// let matrix = ml_test::metrics::confusion_matrix(&[1, 0, 1, 1], &[1, 1, 0, 1]);
 /// assert_eq!((matrix.true_positives(), matrix.false_positives()), (2, 1));
 /// assert_eq!(matrix.false_negatives(), 1);
 /// ```
@@ -486,7 +486,7 @@ fn regression_pair<T: Values, P: Values>(
 /// Mean absolute error.
 ///
 /// ```
-/// assert_eq!(ml_test_core::metrics::mae(&[1.0, 2.0], &[1.5, 1.0]), 0.75);
+/// assert_eq!(ml_test::metrics::mae(&[1.0, 2.0], &[1.5, 1.0]), 0.75);
 /// ```
 ///
 /// # Panics
@@ -504,7 +504,7 @@ pub fn mae<T: Values, P: Values>(truth: T, predicted: P) -> f64 {
 /// Root mean squared error.
 ///
 /// ```
-/// assert_eq!(ml_test_core::metrics::rmse(&[0.0, 0.0], &[3.0, 4.0]), 12.5f64.sqrt());
+/// assert_eq!(ml_test::metrics::rmse(&[0.0, 0.0], &[3.0, 4.0]), 12.5f64.sqrt());
 /// ```
 ///
 /// # Panics
@@ -524,7 +524,7 @@ pub fn rmse<T: Values, P: Values>(truth: T, predicted: P) -> f64 {
 /// as predicting the mean, negative is worse.
 ///
 /// ```
-/// assert_eq!(ml_test_core::metrics::r2(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]), 1.0);
+/// assert_eq!(ml_test::metrics::r2(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]), 1.0);
 /// ```
 ///
 /// # Panics

@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// (`#[random_weights]`) without touching the code under test.
 ///
 /// ```
-/// use ml_test_core::{Model, ModelError};
+/// use ml_test::{Model, ModelError};
 ///
 /// struct Threshold(f32);
 ///

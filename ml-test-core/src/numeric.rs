@@ -145,7 +145,8 @@ macro_rules! float_elements {
 
 float_elements!(f32 => F32, f64 => F64);
 
-/// One number of a literal, as written: integers stay exact.
+/// One number of a literal, as written: integers stay exact. Used by generated code.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar {
     /// Written without a fraction or exponent.
@@ -251,7 +252,7 @@ pub trait Numeric {
     /// The value's shape, element type and values.
     ///
     /// # Panics
-    /// When the value has no rectangular shape (a ragged nested `Vec`); [`try_numbers`]
+    /// When the value has no rectangular shape (a ragged nested `Vec`); [`try_numbers`](Self::try_numbers)
     /// (Self::try_numbers) says so without panicking.
     fn numbers(&self) -> Numbers;
 
@@ -414,7 +415,8 @@ impl<T: Numeric + ?Sized> Numeric for &T {
 }
 
 /// A numeric literal from an attribute (`returns = [[0.1, 0.9]]`): its text, shape and numbers,
-/// to be converted to whatever the loader's model outputs.
+/// to be converted to whatever the loader's model outputs. Used by generated code.
+#[doc(hidden)]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Literal {
     /// As written, for messages.
@@ -480,9 +482,11 @@ impl Literal {
 }
 
 /// Why a literal could not become the loader's output type.
+#[doc(hidden)]
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiteralMismatch(pub String);
 
+#[doc(hidden)]
 /// Output types a numeric literal converts to: numeric scalars, `Vec`s of them (nested for
 /// rank > 1), owned ndarrays of any numeric element type and rank, and candle / burn tensors
 /// with those features.

@@ -22,33 +22,22 @@ pub enum TestKind {
     CheckGroup,
 }
 
-/// One registered test: its libtest name, tier, options and where it is written.
+/// One registered test: its libtest name, tier, options and where it is written. Read it with
+/// its methods; generated code builds it.
 #[derive(Debug)]
 pub struct TestEntry {
     /// `module_path!()` of the test followed by `::` and the fn name, e.g. `my_crate::api::predicts`.
-    #[doc(hidden)]
-    pub path: &'static str,
-    /// The tier from the attribute (`unit` when none was given).
-    pub tier: Tier,
-    /// `seed = N` from the attribute; without it the runtime derives one from the name (see
-    /// [`seed_name`](Self::seed_name)).
-    pub seed: Option<u64>,
-    /// `timeout = "30s"` from the attribute, as written and as a duration.
-    pub timeout: Option<(&'static str, Duration)>,
-    /// `seeds = N` from the attribute: the body runs once per derived seed.
-    pub seeds: Option<u32>,
-    /// `exclusive` from the attribute: no other ml-test test of the binary runs meanwhile.
-    pub exclusive: bool,
-    /// Why libtest ignores the test in this build (its tier is not selected), if it does.
-    pub ignored: Option<&'static str>,
-    /// The source file of the test function.
-    pub file: &'static str,
-    /// The line of the test function's attribute.
-    pub line: u32,
-    /// Whether the test carries `#[should_panic]`: its panic is its expected outcome.
-    pub expects_panic: bool,
-    /// What generated the test.
-    pub kind: TestKind,
+    pub(crate) path: &'static str,
+    pub(crate) tier: Tier,
+    pub(crate) seed: Option<u64>,
+    pub(crate) timeout: Option<(&'static str, Duration)>,
+    pub(crate) seeds: Option<u32>,
+    pub(crate) exclusive: bool,
+    pub(crate) ignored: Option<&'static str>,
+    pub(crate) file: &'static str,
+    pub(crate) line: u32,
+    pub(crate) expects_panic: bool,
+    pub(crate) kind: TestKind,
 }
 
 /// Constructors for generated code: an entry with the defaults, then one call per option the
@@ -86,17 +75,17 @@ impl TestEntry {
         self
     }
 
-    pub const fn exclusive(mut self) -> TestEntry {
+    pub const fn with_exclusive(mut self) -> TestEntry {
         self.exclusive = true;
         self
     }
 
-    pub const fn ignored(mut self, reason: &'static str) -> TestEntry {
+    pub const fn with_ignore_reason(mut self, reason: &'static str) -> TestEntry {
         self.ignored = Some(reason);
         self
     }
 
-    pub const fn expects_panic(mut self) -> TestEntry {
+    pub const fn with_expected_panic(mut self) -> TestEntry {
         self.expects_panic = true;
         self
     }
@@ -104,6 +93,59 @@ impl TestEntry {
     pub const fn of_kind(mut self, kind: TestKind) -> TestEntry {
         self.kind = kind;
         self
+    }
+}
+
+impl TestEntry {
+    /// The tier from the attribute (`unit` when none was given).
+    pub fn tier(&self) -> Tier {
+        self.tier
+    }
+
+    /// `seed = N` from the attribute; without it the runtime derives one from the name (see
+    /// [`seed_name`](Self::seed_name)).
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
+    }
+
+    /// `timeout = "30s"` from the attribute, as written and as a duration.
+    pub fn timeout(&self) -> Option<(&'static str, Duration)> {
+        self.timeout
+    }
+
+    /// `seeds = N` from the attribute: the body runs once per derived seed.
+    pub fn seeds(&self) -> Option<u32> {
+        self.seeds
+    }
+
+    /// `exclusive` from the attribute: no other ml-test test of the binary runs meanwhile.
+    pub fn exclusive(&self) -> bool {
+        self.exclusive
+    }
+
+    /// Why libtest ignores the test in this build (its tier is not selected), if it does.
+    pub fn ignored(&self) -> Option<&'static str> {
+        self.ignored
+    }
+
+    /// The source file of the test function.
+    pub fn file(&self) -> &'static str {
+        self.file
+    }
+
+    /// The line of the test function's name.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// Whether the test carries `#[should_panic]`: its panic is its expected outcome.
+    pub fn expects_panic(&self) -> bool {
+        self.expects_panic
+    }
+
+    /// What generated the test.
+    pub fn kind(&self) -> TestKind {
+        self.kind
     }
 }
 
@@ -157,8 +199,8 @@ inventory::collect!(TestEntry);
 /// Every registered test of this binary, sorted by libtest name.
 ///
 /// ```
-/// for test in ml_test_core::registry() {
-///     println!("{} [{}] {}:{}", test.name(), test.tier, test.file, test.line);
+/// for test in ml_test::registry() {
+///     println!("{} [{}] {}:{}", test.name(), test.tier(), test.file(), test.line());
 /// }
 /// ```
 pub fn registry() -> Vec<&'static TestEntry> {

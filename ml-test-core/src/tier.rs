@@ -9,7 +9,7 @@ use std::fmt;
 /// (`cargo test -- --include-ignored __slow`), or by `ML_TEST_TIERS=slow` when the crate compiles.
 ///
 /// ```
-/// use ml_test_core::Tier;
+/// use ml_test::Tier;
 /// assert_eq!("slow".parse::<Tier>(), Ok(Tier::Slow));
 /// assert_eq!(Tier::E2e.to_string(), "e2e");
 /// assert!(Tier::Unit.selected_by_default());
@@ -78,10 +78,11 @@ impl std::error::Error for UnknownTier {}
 impl std::str::FromStr for Tier {
     type Err = UnknownTier;
 
+    /// A tier by its name, trimmed and case-insensitive, as `ML_TEST_TIERS` reads it.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Tier::ALL
             .into_iter()
-            .find(|tier| tier.as_str() == s)
+            .find(|tier| tier.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| UnknownTier(s.to_owned()))
     }
 }
@@ -94,6 +95,9 @@ mod tests {
     fn names_round_trip_and_unknown_names_are_rejected() {
         for tier in Tier::ALL {
             assert_eq!(tier.as_str().parse::<Tier>(), Ok(tier));
+            // As ML_TEST_TIERS reads names: trimmed, case-insensitive.
+            let shouted = format!(" {} ", tier.as_str().to_uppercase());
+            assert_eq!(shouted.parse::<Tier>(), Ok(tier));
         }
         let err = "slwo".parse::<Tier>().unwrap_err();
         assert_eq!(

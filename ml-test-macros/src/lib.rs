@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Procedural macros of [ml-test](https://docs.rs/ml-test). Depend on `ml-test` and use its
 //! re-exports; the expansions name only `::ml_test::__private`.
 //!

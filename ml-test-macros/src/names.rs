@@ -45,5 +45,9 @@ mod tests {
             Check::DEFAULT.map(Check::name)
         );
         assert_eq!(FIT_CHECKS, FitCheck::ALL.map(FitCheck::name));
+        assert_eq!(
+            crate::args::overfit::DEFAULT_STEPS,
+            ml_test_core::convergence::DEFAULT_STEPS
+        );
     }
 }

@@ -348,13 +348,13 @@ fn entry_tokens(
         entry.extend(quote!(.with_seeds(#seeds)));
     }
     if test.exclusive {
-        entry.extend(quote!(.exclusive()));
+        entry.extend(quote!(.with_exclusive()));
     }
     if let Some(reason) = ignore_reason {
-        entry.extend(quote!(.ignored(#reason)));
+        entry.extend(quote!(.with_ignore_reason(#reason)));
     }
     if expects_panic {
-        entry.extend(quote!(.expects_panic()));
+        entry.extend(quote!(.with_expected_panic()));
     }
     if kind == Kind::ConvergenceCheck {
         entry.extend(quote!(.of_kind(::ml_test::__private::TestKind::ConvergenceCheck)));

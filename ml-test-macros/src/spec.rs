@@ -622,7 +622,7 @@ mod tests {
             "{swept}"
         );
         assert!(
-            swept.contains(". with_seeds (20u32) . exclusive ()"),
+            swept.contains(". with_seeds (20u32) . with_exclusive ()"),
             "{swept}"
         );
         let returned = ml_test("", "fn t() -> Result<(), String> { Ok(()) }");
@@ -656,7 +656,7 @@ mod tests {
             out.contains("assert_is_loader :: < b :: load > ()"),
             "{out}"
         );
-        assert!(out.contains(". expects_panic ()"), "{out}");
+        assert!(out.contains(". with_expected_panic ()"), "{out}");
     }
 
     #[test]

@@ -19,21 +19,19 @@ use ml_test::convergence::{Check, CheckGroup, Thresholds};
 use model::{Bug, Training};
 
 /// The check group `loss_at_init` is calibrated with.
-static CALIBRATION: CheckGroup =
-    CheckGroup::standalone("candle::calibration", 1, Thresholds::DEFAULT, Some(3), &[]);
+static CALIBRATION: CheckGroup = CheckGroup::standalone("candle::calibration")
+    .steps(1)
+    .classes(3);
 
 /// The rule before calibration: one initialisation within 25% of ln C.
-static FORMER_RULE: CheckGroup = CheckGroup::standalone(
-    "candle::calibration",
-    1,
-    Thresholds {
+static FORMER_RULE: CheckGroup = CheckGroup::standalone("candle::calibration")
+    .steps(1)
+    .thresholds(Thresholds {
         init_rtol: 0.25,
         init_samples: 1,
         ..Thresholds::DEFAULT
-    },
-    Some(3),
-    &[],
-);
+    })
+    .classes(3);
 
 fn correct() -> Training {
     Training::new(Bug::None).expect("the MLP builds")
@@ -91,8 +89,7 @@ fn calibration(seeds: u64) -> Vec<Calibration> {
 /// training run of 300 steps, over `seeds` seeds, in one process: `cargo run --release -- cost`.
 fn cost(seeds: u64) {
     use std::time::Instant;
-    static RUN: CheckGroup =
-        CheckGroup::standalone("candle::cost", 300, Thresholds::DEFAULT, Some(3), &[]);
+    static RUN: CheckGroup = CheckGroup::standalone("candle::cost").steps(300).classes(3);
     let (mut init, mut run) = (0.0, 0.0);
     for seed in 0..seeds {
         let started = Instant::now();
@@ -113,13 +110,9 @@ fn cost(seeds: u64) {
 /// Every default check on the correct MLP over `seeds` seeds, 300 steps each as in the tests:
 /// how many seeds each check fails, each a false positive, and the first failures' reports.
 fn every_check(seeds: u64) -> (Vec<(Check, usize)>, Vec<String>) {
-    static EVERY_CHECK: CheckGroup = CheckGroup::standalone(
-        "candle::every_check",
-        300,
-        Thresholds::DEFAULT,
-        Some(3),
-        &[],
-    );
+    static EVERY_CHECK: CheckGroup = CheckGroup::standalone("candle::every_check")
+        .steps(300)
+        .classes(3);
     let checks = EVERY_CHECK.checks(&[]);
     let mut failed: Vec<(Check, usize)> = checks.iter().map(|&check| (check, 0)).collect();
     let mut reports = Vec::new();
@@ -185,11 +178,12 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use candle_core::{DType, Device, Tensor};
-    use ml_test::convergence::{Check, CheckGroup, Thresholds};
+    use ml_test::ModelErrorKind;
+    use ml_test::convergence::{Check, CheckGroup};
+    use ml_test::numeric::{Dtype, Numeric};
     use ml_test::prelude::*;
     use ml_test::rand::SeedableRng;
     use ml_test::rand::rngs::StdRng;
-    use ml_test::{Dtype, ModelErrorKind, Numeric};
 
     use super::*;
     use crate::model::{Classifier, load_classifier, predict_species};
@@ -215,8 +209,9 @@ mod tests {
     }
 
     const ZOO_SEEDS: std::ops::Range<u64> = 0..3;
-    static ZOO: CheckGroup =
-        CheckGroup::standalone("candle::bug_zoo", 300, Thresholds::DEFAULT, Some(3), &[]);
+    static ZOO: CheckGroup = CheckGroup::standalone("candle::bug_zoo")
+        .steps(300)
+        .classes(3);
 
     fn no_optimiser_step() -> Training {
         Training::new(Bug::NoOptimiserStep).expect("the MLP builds")

@@ -22,7 +22,7 @@ const MAX_LISTED: usize = 10;
 /// show a dependence between rows, so the check fails and says so.
 ///
 /// ```
-/// use ml_test_core::{Model, ModelError, behaviour::assert_batch_invariant};
+/// use ml_test::{Model, ModelError, behaviour::assert_batch_invariant};
 /// use ndarray::{Array1, Array2, Axis, array};
 ///
 /// struct RowSum;
@@ -54,7 +54,7 @@ where
 /// part of it.
 ///
 /// ```
-/// use ml_test_core::{Model, ModelError, behaviour::output_contract};
+/// use ml_test::{Model, ModelError, behaviour::output_contract};
 /// use ndarray::{Array2, Axis, array};
 ///
 /// /// Softmax over two logits per row.
@@ -95,7 +95,7 @@ where
 /// Output contracts of one model on one batch; see [`output_contract`].
 ///
 /// ```
-/// # use ml_test_core::{Model, ModelError};
+/// # use ml_test::{Model, ModelError};
 /// # use ndarray::{Array2, array};
 /// # struct Identity;
 /// # impl Model for Identity {
@@ -103,7 +103,7 @@ where
 /// #     type Output = Array2<f64>;
 /// #     fn predict(&self, x: &Array2<f64>) -> Result<Array2<f64>, ModelError> { Ok(x.clone()) }
 /// # }
-/// use ml_test_core::behaviour::output_contract;
+/// use ml_test::behaviour::output_contract;
 ///
 /// output_contract(&Identity, &array![[0.2, 0.8], [0.5, 0.5]])
 ///     .finite()

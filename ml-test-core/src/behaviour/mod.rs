@@ -7,7 +7,7 @@
 //! to the same feature) can never fail; it is reported as **vacuous** and fails the check.
 //!
 //! ```
-//! use ml_test_core::behaviour;
+//! use ml_test::behaviour;
 //!
 //! #[derive(Clone, PartialEq)]
 //! struct Applicant { name: String, income: f64, debt: f64 }
@@ -63,7 +63,7 @@ pub enum ByFeatures {}
 /// Inputs whose perturbation ml-test can see without `.features(..)`: every `PartialEq` type.
 ///
 /// ```
-/// use ml_test_core::behaviour;
+/// use ml_test::behaviour;
 ///
 /// // f64 is PartialEq: a perturbation that changes nothing is caught without `.features`.
 /// let report = behaviour("double", |x: &f64| 2.0 * x)
@@ -94,7 +94,7 @@ impl<T: PartialEq> ComparableInput for T {
 /// [`check`](Behaviour::check), which runs them all and panics once, listing every failed case.
 ///
 /// ```
-/// use ml_test_core::behaviour;
+/// use ml_test::behaviour;
 ///
 /// // A spam filter's score for one message.
 /// let spam_score = |text: &String| if text.to_lowercase().contains("winner") { 0.99 } else { 0.01 };
@@ -127,7 +127,7 @@ type FeaturesFn<'a, I> = Box<dyn Fn(&I) -> Numbers + 'a>;
 /// builder by value.
 ///
 /// ```
-/// use ml_test_core::behaviour::{Verdict, behaviour};
+/// use ml_test::behaviour::{Verdict, behaviour};
 ///
 /// let report = behaviour("length", |text: &String| text.len())
 ///     .increases("a longer text", &"ab".to_string(), |t| t.push('c'))
@@ -171,7 +171,7 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// is reported as vacuous, and failures list the features that changed.
     ///
     /// ```
-    /// use ml_test_core::behaviour;
+    /// use ml_test::behaviour;
     ///
     /// // Preprocessing lowercases: a case change never reaches the model.
     /// let features = |t: &String| vec![t.to_lowercase().matches("win").count() as f64];
@@ -203,7 +203,7 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// Names of the features, in the order `.features(..)` returns them, for the report.
     ///
     /// ```
-    /// use ml_test_core::behaviour;
+    /// use ml_test::behaviour;
     ///
     /// let report = behaviour("sum", |x: &Vec<f64>| x.iter().sum::<f64>())
     ///     .features(|x: &Vec<f64>| x.clone())
@@ -221,7 +221,7 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// Default [`DEFAULT_TOLERANCE`].
     ///
     /// ```
-    /// use ml_test_core::behaviour;
+    /// use ml_test::behaviour;
     ///
     /// behaviour("rounded price", |x: &f64| (x * 100.0).round() / 100.0)
     ///     .tolerance(0.01)
@@ -247,7 +247,7 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// [`DEFAULT_MIN_DELTA`]; `0.0` accepts an unchanged score ("must not decrease").
     ///
     /// ```
-    /// use ml_test_core::behaviour;
+    /// use ml_test::behaviour;
     ///
     /// // A step function: a small raise may leave the score where it is, but never lowers it.
     /// behaviour("credit band", |income: &f64| (income / 10_000.0).floor())
@@ -273,7 +273,7 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// must hold ("0.99 means unsafe": `|p| p > 0.5` on an input known to be unsafe).
     ///
     /// ```
-    /// use ml_test_core::behaviour;
+    /// use ml_test::behaviour;
     ///
     /// const LABELS: [&str; 2] = ["safe", "unsafe"];
     /// let label = |text: &&str| usize::from(text.contains("attack"));
@@ -314,7 +314,7 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// is this plus the panic.
     ///
     /// ```
-    /// use ml_test_core::behaviour;
+    /// use ml_test::behaviour;
     ///
     /// let report = behaviour("abs", |x: &i32| x.abs()).increases("negate", &3, |x| *x = -*x).run();
     /// assert_eq!(report.failures().count(), 1);
@@ -362,7 +362,7 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
     /// cases (an empty check tests nothing).
     ///
     /// ```should_panic
-    /// use ml_test_core::behaviour;
+    /// use ml_test::behaviour;
     ///
     /// behaviour("nothing", |x: &f64| *x).check(); // no cases: fails
     /// ```
@@ -424,7 +424,7 @@ macro_rules! perturbation_cases {
             /// prediction").
             ///
             /// ```
-            /// use ml_test_core::behaviour;
+            /// use ml_test::behaviour;
             ///
             /// behaviour("word count", |t: &String| t.split_whitespace().count())
             ///     .invariant("extra spaces", &"a b".to_string(), |t| *t = t.replace(' ', "  "))
@@ -448,7 +448,7 @@ macro_rules! perturbation_cases {
             /// approval score").
             ///
             /// ```
-            /// use ml_test_core::behaviour;
+            /// use ml_test::behaviour;
             ///
             /// behaviour("approval", |income: &f64| income / (income + 40_000.0))
             ///     .increases("a higher income", &50_000.0, |x| *x *= 1.5)
@@ -471,7 +471,7 @@ macro_rules! perturbation_cases {
             /// by at least [`min_delta`](Self::min_delta).
             ///
             /// ```
-            /// use ml_test_core::behaviour;
+            /// use ml_test::behaviour;
             ///
             /// behaviour("approval", |debt: &f64| 1.0 / (1.0 + debt / 10_000.0))
             ///     .decreases("more debt", &5_000.0, |x| *x += 20_000.0)

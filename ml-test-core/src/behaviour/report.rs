@@ -70,7 +70,7 @@ impl CaseResult {
 /// `check()` prints or panics with.
 ///
 /// ```
-/// use ml_test_core::behaviour::{CaseKind, Verdict, behaviour};
+/// use ml_test::behaviour::{CaseKind, Verdict, behaviour};
 ///
 /// let report = behaviour("square", |x: &i64| x * x)
 ///     .increases("a larger input", &-3, |x| *x += 1)

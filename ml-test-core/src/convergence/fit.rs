@@ -27,7 +27,7 @@ use crate::numeric::{Numbers, Numeric, compact};
 /// A model trained in one call on a tiny fixed batch, at a capacity the checks choose.
 ///
 /// ```
-/// use ml_test_core::convergence::Fitter;
+/// use ml_test::convergence::Fitter;
 ///
 /// /// k-nearest neighbours on five 1-D points; capacity c means k = 6 - c (fewer neighbours,
 /// /// more capacity), so capacity 5 is 1-NN, which fits the batch exactly.
@@ -87,7 +87,7 @@ impl<F: Fitter + ?Sized> Fitter for Box<F> {
 /// Thresholds of the fitting checks. `Default` gives the documented defaults.
 ///
 /// ```
-/// use ml_test_core::convergence::FitThresholds;
+/// use ml_test::convergence::FitThresholds;
 ///
 /// let exact = FitThresholds { target_error: 0.0, ..FitThresholds::DEFAULT };
 /// assert_eq!(exact.max_rise, 1e-9);
@@ -120,7 +120,7 @@ impl Default for FitThresholds {
 /// The checks `#[overfit_check(capacity = ..)]` can generate, one test each.
 ///
 /// ```
-/// use ml_test_core::convergence::FitCheck;
+/// use ml_test::convergence::FitCheck;
 ///
 /// let names: Vec<&str> = FitCheck::ALL.iter().map(|check| check.name()).collect();
 /// assert_eq!(names, ["fits_batch", "monotone_in_capacity", "deterministic"]);
@@ -152,7 +152,7 @@ impl FitCheck {
 /// One recorded capacity sweep.
 ///
 /// ```
-/// use ml_test_core::convergence::{FitRun, Fitter};
+/// use ml_test::convergence::{FitRun, Fitter};
 ///
 /// /// Predicts the mean of the first `capacity` targets for every row.
 /// struct Prefix(Vec<f64>);
@@ -221,8 +221,8 @@ fn sweep_line(run: &FitRun) -> String {
 /// At the largest capacity the training error is at most the target, and finite.
 ///
 /// ```
-/// use ml_test_core::convergence::{FitThresholds, fit::{FitRun, fits_batch}};
-/// use ml_test_core::numeric::Numeric;
+/// use ml_test::convergence::{FitThresholds, fit::{FitRun, fits_batch}};
+/// use ml_test::numeric::Numeric;
 ///
 /// let run = FitRun {
 ///     sweep: vec![(1, 0.25), (5, 0.0)],
@@ -251,8 +251,8 @@ pub fn fits_batch(run: &FitRun, thresholds: &FitThresholds) -> Result<(), CheckF
 /// From one capacity to the next, the training error rises by at most `max_rise`.
 ///
 /// ```
-/// use ml_test_core::convergence::{FitThresholds, fit::{FitRun, monotone_in_capacity}};
-/// use ml_test_core::numeric::Numeric;
+/// use ml_test::convergence::{FitThresholds, fit::{FitRun, monotone_in_capacity}};
+/// use ml_test::numeric::Numeric;
 ///
 /// let run = FitRun {
 ///     sweep: vec![(1, 0.25), (2, 0.5)],
@@ -311,8 +311,8 @@ pub fn monotone_in_capacity(run: &FitRun, thresholds: &FitThresholds) -> Result<
 /// Two fits at the same capacity, each by a fresh fitter with the same seed, predict alike.
 ///
 /// ```
-/// use ml_test_core::convergence::fit::deterministic;
-/// use ml_test_core::numeric::Numeric;
+/// use ml_test::convergence::fit::deterministic;
+/// use ml_test::numeric::Numeric;
 ///
 /// assert!(deterministic(&vec![1u8, 0].numbers(), &vec![1u8, 0].numbers()).is_ok());
 /// assert!(deterministic(&vec![1u8, 0].numbers(), &vec![1u8, 1].numbers()).is_err());
@@ -360,7 +360,7 @@ pub fn deterministic(first: &Numbers, second: &Numbers) -> Result<(), CheckFailu
 /// Made by hand, it runs the checks on chosen seeds (a bug zoo, a tool).
 ///
 /// ```
-/// use ml_test_core::convergence::{FitCheck, FitGroup, FitThresholds, Fitter};
+/// use ml_test::convergence::{FitCheck, FitGroup, FitThresholds, Fitter};
 ///
 /// /// A lookup table that memorises the first `capacity` rows of four.
 /// struct Table;
@@ -373,25 +373,26 @@ pub fn deterministic(first: &Numbers, second: &Numbers) -> Result<(), CheckFailu
 ///         p.iter().enumerate().filter(|(i, p)| **p != (i % 2) as u8).count() as f64 / 4.0
 ///     }
 /// }
-/// static GROUP: FitGroup = FitGroup::standalone("table", &[1, 2, 4], FitThresholds::DEFAULT);
+/// static GROUP: FitGroup = FitGroup::standalone("table", &[1, 2, 4]);
 /// for (check, verdict) in GROUP.sweep(|| Table, 7, &GROUP.checks(&[])) {
 ///     assert!(verdict.is_ok(), "{check:?}");
 /// }
 /// ```
 pub struct FitGroup {
     /// Names the group (the builder fn's path) and carries its seed; not registered itself.
-    pub entry: TestEntry,
+    pub(crate) entry: TestEntry,
     /// The capacities of the sweep, increasing.
-    pub capacities: &'static [usize],
+    pub(crate) capacities: &'static [usize],
     /// The checks' thresholds.
-    pub thresholds: FitThresholds,
+    pub(crate) thresholds: FitThresholds,
     run: OnceLock<FitRun>,
     /// The checks' verdicts on the sweep, shared across processes under nextest.
     verdicts: OnceLock<Verdicts>,
 }
 
 impl FitGroup {
-    /// A group whose sweep has not been recorded yet.
+    /// A group whose sweep has not been recorded yet. Used by generated code.
+    #[doc(hidden)]
     pub const fn new(
         entry: TestEntry,
         capacities: &'static [usize],
@@ -407,13 +408,26 @@ impl FitGroup {
     }
 
     /// A group made by hand rather than by `#[overfit_check]` (to sweep seeds, or to run the
-    /// checks from a tool): `name` labels its messages; its seed derives from `name`.
-    pub const fn standalone(
-        name: &'static str,
-        capacities: &'static [usize],
-        thresholds: FitThresholds,
-    ) -> FitGroup {
-        FitGroup::new(super::group::standalone_entry(name), capacities, thresholds)
+    /// checks from a tool) over the `capacities` (increasing): `name` labels its messages, and
+    /// its seed derives from it. Its thresholds are [`FitThresholds::DEFAULT`] until
+    /// [`thresholds`](Self::thresholds) changes them.
+    pub const fn standalone(name: &'static str, capacities: &'static [usize]) -> FitGroup {
+        FitGroup::new(
+            super::group::standalone_entry(name),
+            capacities,
+            FitThresholds::DEFAULT,
+        )
+    }
+
+    /// The checks' thresholds.
+    pub const fn thresholds(mut self, thresholds: FitThresholds) -> FitGroup {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// The capacities of the sweep, increasing.
+    pub fn capacities(&self) -> &'static [usize] {
+        self.capacities
     }
 
     /// The checks this group generates tests for.

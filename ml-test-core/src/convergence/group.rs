@@ -62,24 +62,49 @@ impl Check {
 }
 
 /// One `#[overfit_check]`: its options and, once a check has asked for it, its training run.
+///
+/// `#[overfit_check]` makes one per group. To run the checks from a tool (a bug zoo, a seed
+/// sweep, a calibration), build one with [`standalone`](Self::standalone):
+///
+/// ```
+/// use ml_test::convergence::{Check, CheckGroup, Thresholds, Trainer};
+/// use ml_test::ndarray::{ArrayD, array};
+///
+/// struct Halving(f64);
+/// impl Trainer for Halving {
+///     fn step(&mut self) -> f64 {
+///         self.0 /= 2.0;
+///         self.0 * self.0
+///     }
+///     fn parameters(&self) -> Vec<(String, ArrayD<f64>)> {
+///         vec![ml_test::param("w", &array![self.0])]
+///     }
+/// }
+///
+/// static GROUP: CheckGroup = CheckGroup::standalone("tools::halving").steps(50);
+/// for (seed, verdicts) in [1, 2].map(|seed| (seed, GROUP.sweep(|| Halving(1.0), seed, &GROUP.checks(&[])))) {
+///     assert!(verdicts.iter().all(|(_, verdict)| verdict.is_ok()), "seed {seed}");
+/// }
+/// ```
 pub struct CheckGroup {
     /// Names the group (the builder fn's path) and carries its seed; not registered itself.
-    pub entry: TestEntry,
+    pub(crate) entry: TestEntry,
     /// Training steps of the shared run.
-    pub steps: usize,
+    pub(crate) steps: usize,
     /// The checks' thresholds.
-    pub thresholds: Thresholds,
+    pub(crate) thresholds: Thresholds,
     /// `loss_at_init(classes = C)`.
-    pub classes: Option<usize>,
+    pub(crate) classes: Option<usize>,
     /// `frozen = [...]`.
-    pub frozen: &'static [&'static str],
+    pub(crate) frozen: &'static [&'static str],
     run: OnceLock<TrainingRun>,
     /// The checks' verdicts on the run, shared across processes under nextest.
     verdicts: OnceLock<Verdicts>,
 }
 
 impl CheckGroup {
-    /// A group whose run has not been recorded yet.
+    /// A group whose run has not been recorded yet. Used by generated code.
+    #[doc(hidden)]
     pub const fn new(
         entry: TestEntry,
         steps: usize,
@@ -99,15 +124,41 @@ impl CheckGroup {
     }
 
     /// A group made by hand rather than by `#[overfit_check]` (to sweep seeds, or to run the
-    /// checks from a tool): `name` labels its messages and plots; its seed derives from `name`.
-    pub const fn standalone(
-        name: &'static str,
-        steps: usize,
-        thresholds: Thresholds,
-        classes: Option<usize>,
-        frozen: &'static [&'static str],
-    ) -> CheckGroup {
-        CheckGroup::new(standalone_entry(name), steps, thresholds, classes, frozen)
+    /// checks from a tool): `name` labels its messages and plots, and its seed derives from it.
+    /// It has `#[overfit_check]`'s defaults (200 steps, [`Thresholds::DEFAULT`], no
+    /// `loss_at_init`, nothing frozen) until the methods below change them.
+    pub const fn standalone(name: &'static str) -> CheckGroup {
+        CheckGroup::new(
+            standalone_entry(name),
+            crate::convergence::DEFAULT_STEPS,
+            Thresholds::DEFAULT,
+            None,
+            &[],
+        )
+    }
+
+    /// The number of training steps of the shared run (`steps = N`).
+    pub const fn steps(mut self, steps: usize) -> CheckGroup {
+        self.steps = steps;
+        self
+    }
+
+    /// The checks' thresholds.
+    pub const fn thresholds(mut self, thresholds: Thresholds) -> CheckGroup {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// Adds `loss_at_init` for a `classes`-way classifier (`loss_at_init(classes = C)`).
+    pub const fn classes(mut self, classes: usize) -> CheckGroup {
+        self.classes = Some(classes);
+        self
+    }
+
+    /// Adds `frozen`: the named parameters must not move (`frozen = [..]`).
+    pub const fn frozen(mut self, names: &'static [&'static str]) -> CheckGroup {
+        self.frozen = names;
+        self
     }
 
     /// Builds a fresh trainer and uses it, both inside `context`. Each trainer gets its own fresh

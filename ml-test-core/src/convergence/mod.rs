@@ -3,13 +3,14 @@
 //! be overfit, the run repeats).
 //!
 //! The checks read one [`TrainingRun`], recorded once per check group and process by
-//! [`TrainingRun::record`]. Each check is a small function in [`checks`] returning a
-//! [`CheckFailure`] with the numbers; [`report`] renders it with a sparkline of the loss curve.
+//! [`TrainingRun::record`]. Each check is a small function in [`checks`] (and, for models trained
+//! in one call, in [`fit`]) returning a [`CheckFailure`] with the numbers, which the failure
+//! message renders with a sparkline of the loss curve.
 
 pub mod checks;
 pub mod fit;
 mod group;
-pub mod report;
+pub(crate) mod report;
 mod shared;
 mod trainer;
 
@@ -17,6 +18,9 @@ pub use checks::{CheckFailure, Thresholds};
 pub use fit::{FitCheck, FitGroup, FitRun, FitThresholds, Fitter};
 pub use group::{Check, CheckGroup};
 pub use trainer::{Trainer, TryTrainer, param};
+
+/// The training steps of a check group's shared run when `steps = N` does not say.
+pub const DEFAULT_STEPS: usize = 200;
 
 use std::time::{Duration, Instant};
 

@@ -2,13 +2,7 @@
 
 /// A unicode sparkline of `values`, at most `width` characters: each character is the mean of
 /// its bucket of steps, scaled between the finite minimum and maximum; `×` marks a non-finite
-/// value.
-///
-/// ```
-/// use ml_test_core::convergence::report::sparkline;
-/// assert_eq!(sparkline(&[4.0, 3.0, 2.0, 1.0], 60), "█▆▃▁");
-/// assert_eq!(sparkline(&[1.0, f64::NAN], 60), "▄×"); // a flat curve sits mid-height
-/// ```
+/// value: `[4.0, 3.0, 2.0, 1.0]` is `█▆▃▁`, and a flat curve sits mid-height.
 pub fn sparkline(values: &[f64], width: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let width = width.max(1);
@@ -133,6 +127,12 @@ pub fn write_loss_plot(path: &std::path::Path, title: &str, losses: &[f64]) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sparkline_scales_between_the_extremes_and_marks_non_finite_values() {
+        assert_eq!(sparkline(&[4.0, 3.0, 2.0, 1.0], 60), "█▆▃▁");
+        assert_eq!(sparkline(&[1.0, f64::NAN], 60), "▄×");
+    }
 
     #[cfg(not(feature = "plots"))]
     #[test]

@@ -9,7 +9,7 @@ use crate::numeric::Numeric;
 /// Implement the two required methods; the checks do the rest.
 ///
 /// ```
-/// use ml_test_core::convergence::{Trainer, param};
+/// use ml_test::convergence::{Trainer, param};
 /// use ndarray::{Array1, ArrayD};
 ///
 /// /// Fits y = 2x with one weight and plain gradient descent.
@@ -55,7 +55,7 @@ pub trait Trainer {
 /// with its number and the error, as the failure of the run. Every `TryTrainer` is a `Trainer`.
 ///
 /// ```
-/// use ml_test_core::convergence::{TryTrainer, param};
+/// use ml_test::convergence::{TryTrainer, param};
 /// use ndarray::{Array1, ArrayD};
 ///
 /// struct Line { w: Array1<f32> }
@@ -71,7 +71,7 @@ pub trait Trainer {
 ///         vec![param("w", &self.w)]
 ///     }
 /// }
-/// # use ml_test_core::Trainer;
+/// # use ml_test::Trainer;
 /// # let mut line = Line { w: Array1::zeros(1) };
 /// # assert!(line.step() > line.step());
 /// ```

@@ -126,9 +126,9 @@ macro_rules! __probe_value {
     ($value:expr) => {{
         let value = $value;
         #[allow(unused_imports)]
-        use $crate::loader::probe::{NumericValue as _, OpaqueValue as _};
-        let numbers = (&$crate::loader::ValueProbe(&value)).value_numbers();
-        $crate::loader::Probed { value, numbers }
+        use $crate::__private::probe::{NumericValue as _, OpaqueValue as _};
+        let numbers = (&$crate::__private::ValueProbe(&value)).value_numbers();
+        $crate::__private::Probed { value, numbers }
     }};
 }
 
@@ -138,12 +138,12 @@ macro_rules! __probe_value {
 macro_rules! __loader_adapters {
     ($loader:ty) => {{
         #[allow(unused_imports)]
-        use $crate::loader::probe::*;
-        let probe = &$crate::loader::Probe::<
-            $crate::loader::InputOf<$loader>,
-            $crate::loader::OutputOf<$loader>,
+        use $crate::__private::probe::*;
+        let probe = &$crate::__private::Probe::<
+            $crate::__private::InputOf<$loader>,
+            $crate::__private::OutputOf<$loader>,
         >::NEW;
-        $crate::loader::Adapters {
+        $crate::__private::Adapters {
             record_input: probe.record_input(),
             input_numbers: probe.input_numbers(),
             debug_input: probe.debug_input(),

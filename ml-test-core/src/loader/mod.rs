@@ -260,8 +260,9 @@ pub const fn assert_has_random<L: HasRandomConstructor>() {}
 #[macro_export]
 macro_rules! __model_loader_seam {
     ($loader:ty) => {
-        if $crate::loader::seam_armed() {
-            if let ::core::option::Option::Some(overridden) = $crate::loader::intercept::<$loader>()
+        if $crate::__private::seam_armed() {
+            if let ::core::option::Option::Some(overridden) =
+                $crate::__private::intercept::<$loader>()
             {
                 return overridden;
             }
