@@ -1641,3 +1641,78 @@ fn one_archive_fans_out_over_machines_as_the_readme_says() {
     assert_eq!((passed, failed.len()), (names(&[E2E]), 0));
     assert!(!elsewhere.exists(), "a job built something");
 }
+
+/// A fenced block of the README's section `title`: the `nth` one opening with "```{fence}".
+fn readme_block(title: &str, fence: &str, nth: usize) -> String {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let section = readme
+        .split(&format!("\n## {title}\n"))
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap_or_else(|| panic!("README.md has a section \"{title}\""));
+    section
+        .split(&format!("```{fence}\n"))
+        .nth(nth + 1)
+        .and_then(|block| block.split("\n```").next())
+        .unwrap_or_else(|| panic!("\"{title}\" has a ```{fence} block #{nth}"))
+        .to_owned()
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn the_readme_quick_start_works_as_written_in_a_new_crate() {
+    let scratch = Scratch::create();
+    let dependency = readme_block("Quick start", "toml", 0);
+    let test_file = readme_block("Quick start", "rust", 0);
+    let shown = readme_block("Quick start", "text", 0);
+    // The crate a user makes: the README's dependency line, ml-test from this checkout.
+    let published = "version = \"0.1\"";
+    assert_contains(&dependency, published);
+    let dependency = dependency.replace(published, &format!("path = {ROOT:?}"));
+    let dir = scratch.dir.with_file_name("quick-start-crate");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    write_if_changed(
+        &dir.join("Cargo.toml"),
+        &format!(
+            "[package]\nname = \"quick-start\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             {dependency}\n\n[workspace]\n"
+        ),
+    );
+    write_if_changed(&dir.join("src/lib.rs"), "");
+    write_if_changed(&dir.join("tests/model.rs"), &test_file);
+    write_if_changed(&dir.join("Cargo.lock"), &lockfile());
+
+    // `cargo test --test model`, as the README says: it prints what the README shows.
+    let output = scratch.cargo_in(&dir, None, &[], &["test", "--offline", "--test", "model"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}\n{}", stderr(&output));
+    // Line for line; the summary only up to its timing, which the README leaves out.
+    for line in shown.lines().filter(|line| !line.is_empty()) {
+        assert!(
+            stdout.lines().any(|printed| printed == line
+                || (line.starts_with("test result:")
+                    && printed.starts_with(line)
+                    && printed[line.len()..].starts_with("; finished in "))),
+            "the README shows {line:?}, cargo test printed:\n{stdout}"
+        );
+    }
+    // The command the ignored test's reason gives runs it, and it passes.
+    let output = scratch.cargo_in(
+        &dir,
+        None,
+        &[],
+        &[
+            "test",
+            "--offline",
+            "--test",
+            "model",
+            "--",
+            "--include-ignored",
+            "__slow",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}\n{}", stderr(&output));
+    assert_contains(&stdout, "test sampling_repeats_with_its_seed__slow ... ok");
+    assert_contains(&stdout, "1 passed; 0 failed; 0 ignored");
+}

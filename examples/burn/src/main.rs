@@ -280,7 +280,7 @@ mod tests {
         assert!(at_init.contains("is not near ln(3)"), "{at_init}");
     }
 
-    /// The calibration of `loss_at_init` on burn's default init (see the README): no false
+    /// The calibration of `loss_at_init` on burn's default init (see BENCHMARKS.md): no false
     /// positive on 50 seeds, every summed loss and every wrong class count caught.
     #[ml_test(slow)]
     fn loss_at_init_is_calibrated_on_50_seeds() {

@@ -289,7 +289,7 @@ mod tests {
         assert_eq!(failures.len(), 1, "only loss_at_init sees it: {failures:?}");
     }
 
-    /// The calibration of `loss_at_init` on candle's default init (see the README): no false
+    /// The calibration of `loss_at_init` on candle's default init (see BENCHMARKS.md): no false
     /// positive on 50 seeds, every summed loss caught, most wrong class counts caught.
     #[ml_test(slow)]
     fn loss_at_init_is_calibrated_on_50_seeds() {
