@@ -402,3 +402,20 @@ fn registry_lists_this_binarys_tests_with_their_metadata() {
     assert_eq!(groups.values().map(Vec::len).sum::<usize>(), tests.len());
     assert_eq!(groups.keys().next(), Some(&Tier::Unit));
 }
+
+/// `use ml_test::*;` brings nothing that shadows std: `Eq` here is still std's trait.
+mod glob_import {
+    #[allow(unused_imports)]
+    use ml_test::*;
+
+    fn needs_eq<T: Eq>(a: T, b: T) -> bool {
+        a == b
+    }
+
+    #[test]
+    fn std_names_stay_std() {
+        assert!(needs_eq(1, 1));
+        let _: Option<String> = Some(String::new());
+        let _: Result<(), ()> = Ok(());
+    }
+}

@@ -5,7 +5,7 @@ use ml_test::prelude::*;
 fn reaches_the_endpoint() {
     assert!(ml_test::e2e::endpoint().starts_with("http://"));
     assert!(ml_test::e2e::client().live(), "the deployment is live");
-    // The contract's names, spelled as DESIGN.md writes them, from a crate outside the repo.
+    // The e2e API by its documented names, from a crate outside the repo.
     let client: ml_test::e2e::Client = ml_test::e2e::client();
     assert_eq!(client.base_url(), ml_test::e2e::Client::new(&ml_test::e2e::endpoint()).base_url());
     let _metadata: fn(&ml_test::e2e::Client, &str) -> Result<ml_test::e2e::ModelMetadata, ml_test::e2e::Error> =
