@@ -137,17 +137,19 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
     // Where the fn's name is written, for the entry's line (the renamed ident's own span carries
     // the expansion's context, whose `line!()` is the attribute's line).
     let written_at = sig.ident.span();
-    let alias = test_ident(&sig.ident, tier).map(|renamed| {
+    let mut alias = None;
+    if let Some(renamed) = test_ident(&sig.ident, tier) {
         let written = std::mem::replace(&mut sig.ident, renamed);
         let renamed = &sig.ident;
-        (kind == Kind::Test).then(|| {
-            quote! {
+        // Only a fn the user wrote is called by name; nobody calls a group's check.
+        if kind == Kind::Test {
+            alias = Some(quote! {
                 #[cfg(test)]
                 #[allow(unused_imports)]
                 #vis use self::#renamed as #written;
-            }
-        })
-    });
+            });
+        }
+    }
     let test_attr = (!has_test_attribute(&attrs)).then(|| quote!(#[::core::prelude::v1::test]));
     let ignore_attr = ignore_reason
         .as_ref()
@@ -194,7 +196,6 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
     };
 
     let tracking = track_tiers_var(false);
-    let alias = alias.flatten();
     quote! {
         #(#attrs)*
         #test_attr
