@@ -1,7 +1,8 @@
 //! Evaluation metrics: `fn(truth, predicted) -> f64`, as scikit-learn computes them.
 //!
 //! Class labels are any sequence of primitive integers (or `bool`), borrowed: `&` a slice,
-//! array, `Vec` or 1-D ndarray, or an ndarray view; the two sides may differ in type
+//! array, `Vec` or 1-D ndarray, or an ndarray view (ndarray 0.17; 0.16 and 0.15, linfa's, with
+//! the `ndarray-0_16` / `ndarray-0_15` features); the two sides may differ in type
 //! (`&[1, 0, 1]` against the `usize`s an argmax gives). Binary metrics read 1 as the positive
 //! class. Scores, probabilities and regression values are sequences of any primitive number.
 //!
@@ -24,7 +25,7 @@
 
 use std::fmt;
 
-use ndarray::{Array2, ArrayBase, ArrayView1, Data, Ix1};
+use ndarray::Array2;
 
 use crate::numeric::Element;
 
@@ -73,7 +74,8 @@ impl Label for bool {
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a sequence of class labels",
-    note = "pass a reference to a slice, array, Vec or 1-D ndarray of integers or bools (`&[1, 0, 1]`, `&predicted`), or an ndarray view"
+    note = "pass a reference to a slice, array, Vec or 1-D ndarray of integers or bools (`&[1, 0, 1]`, `&predicted`), or an ndarray view",
+    note = "an ndarray 0.16 or 0.15 array (linfa 0.8 is on 0.16) needs ml-test's `ndarray-0_16` or `ndarray-0_15` feature"
 )]
 pub trait Labels {
     /// The labels, in order.
@@ -90,7 +92,8 @@ pub trait Labels {
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a sequence of numbers",
-    note = "pass a reference to a slice, array, Vec or 1-D ndarray of f64, f32 or integers (`&[0.9, 0.1]`, `&scores`), or an ndarray view"
+    note = "pass a reference to a slice, array, Vec or 1-D ndarray of f64, f32 or integers (`&[0.9, 0.1]`, `&scores`), or an ndarray view",
+    note = "an ndarray 0.16 or 0.15 array (linfa 0.8 is on 0.16) needs ml-test's `ndarray-0_16` or `ndarray-0_15` feature"
 )]
 pub trait Values {
     /// The values as f64, in order.
@@ -118,24 +121,10 @@ macro_rules! sequences {
                 self.iter().map(|x| $convert(*x)).collect()
             }
         }
-
-        impl<S: Data> $trait for &ArrayBase<S, Ix1>
-        where
-            S::Elem: $bound,
-        {
-            fn $method(&self) -> Vec<$out> {
-                self.iter().map(|x| $convert(*x)).collect()
-            }
-        }
-
-        impl<T: $bound> $trait for ArrayView1<'_, T> {
-            fn $method(&self) -> Vec<$out> {
-                self.iter().map(|x| $convert(*x)).collect()
-            }
-        }
     };
 }
 
+// ndarray arrays and views, of each supported version: `crate::arrays`.
 sequences!(Labels, labels, Label, i128, Label::index);
 sequences!(Values, values, Element, f64, Element::to_f64);
 

@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Write as _};
 
-use ndarray::{ArrayBase, Data, Dimension, IxDyn, OwnedRepr};
+use ndarray::IxDyn;
 
 /// The element type of a numeric value, kept so comparisons and messages honour it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,14 +239,16 @@ fn write_axis(out: &mut String, numbers: &Numbers, axis: usize, offset: usize) {
     out.push(']');
 }
 
-/// Values that can be seen as [`Numbers`]: ndarrays of any numeric element type and rank,
+/// Values that can be seen as [`Numbers`]: ndarrays of any numeric element type and rank (0.17,
+/// and 0.16 / 0.15 with the `ndarray-0_16` / `ndarray-0_15` features),
 /// `Vec`s, slices and fixed-size arrays (nested for rank > 1: `Vec<Vec<f32>>`), scalars, and
 /// with the `candle` / `burn` features those frameworks' tensors.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a numeric value ml-test can compare",
     label = "expected numbers here",
     note = "numeric values are ndarrays, `Vec`s, slices and arrays of numbers (nested for rank > 1), primitive numbers, and candle / burn tensors with the `candle` / `burn` features of ml-test",
-    note = "to match another input type in a call assertion, write `eq(value)` (any `PartialEq + Debug` type) or inspect `mock.calls()`"
+    note = "to match another input type in a call assertion, write `eq(value)` (any `PartialEq + Debug` type) or inspect `mock.calls()`",
+    note = "an ndarray 0.16 or 0.15 array (linfa 0.8 is on 0.16) needs ml-test's `ndarray-0_16` or `ndarray-0_15` feature"
 )]
 pub trait Numeric {
     /// The value's shape, element type and values.
@@ -385,24 +387,7 @@ impl<T: Numeric, const N: usize> Numeric for [T; N] {
     }
 }
 
-impl<S, D> Numeric for ArrayBase<S, D>
-where
-    S: Data,
-    S::Elem: Element,
-    D: Dimension,
-{
-    fn numbers(&self) -> Numbers {
-        Numbers {
-            shape: self.shape().to_vec(),
-            dtype: S::Elem::DTYPE,
-            values: self.iter().map(|x| x.to_f64()).collect(),
-        }
-    }
-
-    fn dtype_hint() -> Option<Dtype> {
-        Some(S::Elem::DTYPE)
-    }
-}
+// ndarray arrays, of each supported version: `crate::arrays`.
 
 impl<T: Numeric + ?Sized> Numeric for &T {
     fn numbers(&self) -> Numbers {
@@ -458,10 +443,6 @@ impl Literal {
         }
     }
 
-    fn rank(&self) -> usize {
-        self.shape.len()
-    }
-
     /// The numbers in row-major order as `T`s, or the first that `T` cannot hold.
     pub(crate) fn elements<T: Element>(&self) -> Result<Vec<T>, LiteralMismatch> {
         self.scalars
@@ -493,7 +474,8 @@ pub struct LiteralMismatch(pub String);
 #[diagnostic::on_unimplemented(
     message = "a numeric literal cannot become `{Self}`",
     label = "not an ndarray, (nested) `Vec`, scalar or tensor of numbers",
-    note = "give the mock a value of this type (`returns = <expression>`) or build it per call with `returns_fn = |input| ..`"
+    note = "give the mock a value of this type (`returns = <expression>`) or build it per call with `returns_fn = |input| ..`",
+    note = "an ndarray 0.16 or 0.15 array (linfa 0.8 is on 0.16) needs ml-test's `ndarray-0_16` or `ndarray-0_15` feature"
 )]
 pub trait FromLiteral: Sized {
     /// The value for `literal`.
@@ -518,7 +500,7 @@ pub(crate) fn element_of<T: Element>(scalar: Scalar) -> Result<T, LiteralMismatc
 pub(crate) fn rank_mismatch(literal: &Literal, wanted: &str) -> LiteralMismatch {
     LiteralMismatch(format!(
         "a rank-{} literal of shape {} cannot become {wanted}",
-        literal.rank(),
+        literal.shape.len(),
         shape_text(&literal.shape)
     ))
 }
@@ -552,29 +534,6 @@ impl<T: FromLiteral> FromLiteral for Vec<T> {
 
     fn describe() -> String {
         format!("Vec<{}>", T::describe())
-    }
-}
-
-impl<T: Element, D: Dimension> FromLiteral for ArrayBase<OwnedRepr<T>, D> {
-    fn from_literal(literal: &Literal) -> Result<Self, LiteralMismatch> {
-        if let Some(rank) = D::NDIM
-            && rank != literal.rank()
-        {
-            return Err(rank_mismatch(literal, &Self::describe()));
-        }
-        let values = literal.elements::<T>()?;
-        let array = ndarray::Array::from_shape_vec(IxDyn(&literal.shape), values)
-            .map_err(|error| LiteralMismatch(error.to_string()))?;
-        array
-            .into_dimensionality::<D>()
-            .map_err(|error| LiteralMismatch(error.to_string()))
-    }
-
-    fn describe() -> String {
-        match D::NDIM {
-            Some(rank) => format!("Array{rank}<{}>", T::DTYPE),
-            None => format!("ArrayD<{}>", T::DTYPE),
-        }
     }
 }
 

@@ -3,11 +3,47 @@
 
 use std::fmt::Write as _;
 
-use ndarray::{Array, Axis, Dimension, Slice};
-
 use crate::close::Tolerance;
 use crate::model::Model;
 use crate::numeric::{Numbers, Numeric, compact};
+
+/// A batch a model predicts on, split into rows along its first axis: an ndarray (0.17, and
+/// 0.16 / 0.15 with the `ndarray-0_16` / `ndarray-0_15` features) or a `Vec` of rows.
+///
+/// ```
+/// use ml_test::behaviour::Batch;
+///
+/// let texts = vec!["great film".to_owned(), "dull".to_owned()];
+/// assert_eq!((texts.row_count(), texts.single_row(1)), (2, vec!["dull".to_owned()]));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a batch ml-test can split into rows",
+    label = "the model's input must be a batch of rows",
+    note = "output contracts take a model whose input is an ndarray `Array` (rows along the first axis) or a `Vec` of rows",
+    note = "an ndarray 0.16 or 0.15 array (linfa 0.8 is on 0.16) needs ml-test's `ndarray-0_16` or `ndarray-0_15` feature"
+)]
+pub trait Batch: Sized {
+    /// The number of rows (the length of the first axis).
+    fn row_count(&self) -> usize;
+    /// Row `i` as a batch of one.
+    fn single_row(&self, i: usize) -> Self;
+    /// Whether rows `i` and `j` are equal.
+    fn rows_equal(&self, i: usize, j: usize) -> bool;
+}
+
+impl<T: Clone + PartialEq> Batch for Vec<T> {
+    fn row_count(&self) -> usize {
+        self.len()
+    }
+
+    fn single_row(&self, i: usize) -> Self {
+        vec![self[i].clone()]
+    }
+
+    fn rows_equal(&self, i: usize, j: usize) -> bool {
+        self[i] == self[j]
+    }
+}
 
 /// At most this many offending rows are listed per contract.
 const MAX_LISTED: usize = 10;
@@ -39,12 +75,11 @@ const MAX_LISTED: usize = 10;
 /// # Panics
 /// When a contract does not hold, naming the rows and their values.
 #[track_caller]
-pub fn assert_batch_invariant<M, A, D>(model: &M, batch: &Array<A, D>)
+pub fn assert_batch_invariant<M>(model: &M, batch: &M::Input)
 where
-    M: Model<Input = Array<A, D>> + ?Sized,
+    M: Model + ?Sized,
+    M::Input: Batch,
     M::Output: Numeric,
-    A: Clone + PartialEq,
-    D: Dimension,
 {
     output_contract(model, batch).batch_invariant().check();
 }
@@ -126,12 +161,11 @@ pub struct OutputContract<'m, M: Model + ?Sized> {
     tolerance: Tolerance,
 }
 
-impl<'m, M, A, D> OutputContract<'m, M>
+impl<'m, M> OutputContract<'m, M>
 where
-    M: Model<Input = Array<A, D>> + ?Sized,
+    M: Model + ?Sized,
+    M::Input: Batch,
     M::Output: Numeric,
-    A: Clone + PartialEq,
-    D: Dimension,
 {
     /// Row i of `predict(batch)` equals `predict(row i)` within the [tolerance](Self::tolerance).
     pub fn batch_invariant(mut self) -> Self {
@@ -212,7 +246,7 @@ where
 
     /// The contracts that held and those that did not (with their rows and values).
     fn evaluate(&self) -> (Vec<String>, Vec<String>) {
-        let rows = self.batch.len_of(Axis(0));
+        let rows = self.batch.row_count();
         let mut held = Vec::new();
         let mut broken = Vec::new();
         if rows == 0 {
@@ -300,8 +334,6 @@ where
         held: &mut Vec<String>,
         broken: &mut Vec<String>,
     ) {
-        // Row i as a batch of one: a view to compare, an owned copy only to predict.
-        let row = |i: usize| self.batch.slice_axis(Axis(0), Slice::from(i..i + 1));
         if rows < 2 {
             broken.push(
                 "batch invariance: a batch of one row cannot show a dependence between rows, so \
@@ -310,7 +342,7 @@ where
             );
             return;
         }
-        if (1..rows).all(|i| row(i) == row(0)) {
+        if (1..rows).all(|i| self.batch.rows_equal(i, 0)) {
             broken.push(format!(
                 "batch invariance: all {rows} rows of the batch are identical, so batch statistics \
                  equal each row's and this could never fail; give rows that differ"
@@ -320,7 +352,7 @@ where
         let mut bad = Vec::new();
         for i in 0..rows {
             let batched = &output.values[i * row_len..(i + 1) * row_len];
-            let alone = match self.model.predict(&row(i).to_owned()) {
+            let alone = match self.model.predict(&self.batch.single_row(i)) {
                 Ok(alone) => alone.numbers(),
                 Err(error) => {
                     bad.push(format!("row {i}: predict(row {i} alone) failed: {error}"));

@@ -35,7 +35,7 @@ mod report;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-pub use contract::{OutputContract, assert_batch_invariant, output_contract};
+pub use contract::{Batch, OutputContract, assert_batch_invariant, output_contract};
 pub use report::{BehaviourReport, CaseKind, CaseResult, Verdict};
 
 use crate::numeric::{Element, Numbers, Numeric};
