@@ -123,7 +123,7 @@ pub use ml_test_core::burn;
 pub use ml_test_core::e2e;
 pub use ml_test_core::{Fitter, Trainer, TryTrainer, param};
 pub use ml_test_core::{
-    TestEntry, TestKind, Tier, UnknownTier, context, registry, registry_by_tier, rng,
+    TestEntry, TestKind, Tier, UnknownTier, context, registry, registry_by_tier, rng, seed,
 };
 /// Evaluating a trained model: quality gates on metrics ([`gates()`]), the metrics
 /// ([`metrics`]), latency budgets ([`latency()`]) and split checks ([`data`]).

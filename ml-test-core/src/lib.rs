@@ -6,6 +6,7 @@
 //! Users depend on the `ml-test` crate, which re-exports what is public here; the code that its
 //! attributes generate reaches this crate through `ml_test::__private`.
 
+mod arrays;
 pub mod behaviour;
 #[cfg(feature = "burn")]
 pub mod burn;
@@ -40,7 +41,7 @@ pub mod mock {
 
 pub use behaviour::behaviour;
 pub use close::Tolerance;
-pub use context::rng;
+pub use context::{rng, seed};
 pub use convergence::{Fitter, Trainer, TryTrainer, param};
 pub use gates::gates;
 pub use latency::latency;
