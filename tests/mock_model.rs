@@ -200,6 +200,177 @@ fn eq_matches_any_partial_eq_input(mock: Mock) {
     assert!(message.contains("Actual: predict(\"great\")"), "{message}");
 }
 
+// A failed call assertion never shows the same text for what was expected and what came: when
+// the two sides print alike, or could never match, a `Why:` line names both types and the fix.
+
+/// A review model: tokens in, one score per token out.
+#[model_loader]
+fn load_reviews() -> Result<SharedModel<Vec<String>, Vec<f64>>, String> {
+    struct Reviews;
+    impl Model for Reviews {
+        type Input = Vec<String>;
+        type Output = Vec<f64>;
+        fn predict(&self, texts: &Vec<String>) -> Result<Vec<f64>, ModelError> {
+            Ok(texts
+                .iter()
+                .map(|t| f64::from(t.contains("great")))
+                .collect())
+        }
+    }
+    Ok(Arc::new(Reviews))
+}
+
+/// A request type that is not `Clone`: the mock cannot keep a copy of it.
+#[derive(Debug, PartialEq)]
+struct Request {
+    text: String,
+}
+
+#[model_loader]
+fn load_requests() -> Result<SharedModel<Request, f64>, String> {
+    struct Length;
+    impl Model for Length {
+        type Input = Request;
+        type Output = f64;
+        fn predict(&self, request: &Request) -> Result<f64, ModelError> {
+            Ok(request.text.len() as f64)
+        }
+    }
+    Ok(Arc::new(Length))
+}
+
+/// A labeller: a score in, a label name out.
+#[model_loader]
+fn load_labeller() -> Result<SharedModel<f64, String>, String> {
+    struct Labeller;
+    impl Model for Labeller {
+        type Input = f64;
+        type Output = String;
+        fn predict(&self, score: &f64) -> Result<String, ModelError> {
+            Ok(if *score > 0.5 { "spam" } else { "ham" }.to_owned())
+        }
+    }
+    Ok(Arc::new(Labeller))
+}
+
+#[mock_model(loader = load_reviews, returns = [1.0])]
+fn eq_of_another_type_names_both_types(mock: Mock) {
+    load_reviews()
+        .unwrap()
+        .predict(&vec!["what a film".to_owned()])
+        .unwrap();
+    // `Vec<&str>` and `Vec<String>` print alike: the message must tell them apart.
+    let message = panic_message(catch_unwind(|| {
+        mock.assert_called_once_with(eq(vec!["what a film"]))
+    }));
+    assert!(
+        message
+            .contains("Expected: predict([\"what a film\"])\n  Actual: predict([\"what a film\"])"),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "Why: `eq(..)` matches only an input of its own type: it holds a `Vec<&str>`, the \
+             input is a `Vec<String>`; build the expected value as a `Vec<String>`"
+        ),
+        "{message}"
+    );
+    mock.assert_called_once_with(eq(vec!["what a film".to_owned()]));
+    let message = panic_message(catch_unwind(|| {
+        mock.assert_any_call(eq(vec!["what a film"]))
+    }));
+    assert!(message.contains("Why: `eq(..)` matches only"), "{message}");
+}
+
+#[mock_model(loader = load_sentiment, returns = 0.5)]
+fn numbers_against_an_input_that_is_not_numbers_say_so(mock: Mock) {
+    load_sentiment().unwrap().predict(&"42".to_owned()).unwrap();
+    let message = panic_message(catch_unwind(|| mock.assert_called_with(42)));
+    assert!(
+        message.contains(
+            "Why: the input is a `String`, which is not numbers: compare it with `eq(value)` \
+             holding a `String`"
+        ),
+        "{message}"
+    );
+}
+
+#[mock_model(returns = [1])]
+fn a_string_against_numbers_says_so(mock: Mock) {
+    load_classifier()
+        .unwrap()
+        .predict(&array![[1.0, 2.0]])
+        .unwrap();
+    let message = panic_message(catch_unwind(|| mock.assert_called_with("[[1.0, 2.0]]")));
+    assert!(
+        message.contains(
+            "Why: the input is a `ArrayBase<OwnedRepr<f32>, Dim<[usize; 2]>, f32>`, not a `String` \
+             or `&str`"
+        ),
+        "{message}"
+    );
+}
+
+#[mock_model(loader = load_requests, returns = 1.0)]
+fn eq_on_an_input_the_mock_cannot_copy_says_why(mock: Mock) {
+    let request = Request {
+        text: "hello".to_owned(),
+    };
+    load_requests().unwrap().predict(&request).unwrap();
+    let message = panic_message(catch_unwind(|| mock.assert_called_with(eq(request))));
+    assert!(
+        message.contains(
+            "Why: the input type `Request` is not `Clone`, so the mock keeps no copy of its \
+             inputs and `eq(..)` has nothing to compare with"
+        ),
+        "{message}"
+    );
+}
+
+#[mock_model(returns = [1])]
+fn values_that_print_alike_show_where_they_differ(mock: Mock) {
+    // Nine values print as their first and last three: a difference in the middle is hidden.
+    let input = Array2::from_shape_fn((1, 9), |(_, j)| j as f32);
+    mock_model_input(&input);
+    let mut expected = input.clone();
+    expected[[0, 4]] = 0.5;
+    let message = panic_message(catch_unwind(|| mock.assert_called_with(expected)));
+    assert!(
+        message.contains(
+            "Expected: predict([[0.0, 1.0, 2.0, ..., 6.0, 7.0, 8.0]])\n  Actual: predict([[0.0, \
+             1.0, 2.0, ..., 6.0, 7.0, 8.0]])"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "Why: they first differ at index [0, 4]: expected 0.5, the input has 4.0 (f32)"
+        ),
+        "{message}"
+    );
+    // Values that print differently need no `Why:`.
+    let message = panic_message(catch_unwind(|| mock.assert_called_with(array![[1.0f32]])));
+    assert!(!message.contains("Why:"), "{message}");
+}
+
+fn mock_model_input(input: &Array2<f32>) {
+    load_classifier().unwrap().predict(input).unwrap();
+}
+
+#[mock_model(returns = "spam")]
+#[should_panic(
+    expected = "`\"spam\"` is a `&str`, but the loader outputs `String`; give a value of the output type: naming the loader (`loader = path`) types the expression as its output"
+)]
+fn a_value_of_another_type_suggests_naming_the_loader() {
+    let _ = load_labeller();
+}
+
+#[mock_model(loader = load_labeller, returns = "spam".into())]
+fn naming_the_loader_types_the_expression(mock: Mock) {
+    assert_eq!(load_labeller().unwrap().predict(&0.9).unwrap(), "spam");
+    mock.assert_called_once_with(0.9);
+}
+
 #[mock_model]
 fn assert_not_called_passes_when_nothing_called(mock: Mock) {
     mock.assert_not_called();

@@ -34,6 +34,8 @@ pub struct Adapters<I, O> {
     pub output_name: fn() -> String,
     /// `I` as a user writes it.
     pub input_name: fn() -> String,
+    /// `O`'s `type_name`, for telling apart types that print alike.
+    pub output_type: &'static str,
 }
 
 /// The type pair whose capabilities are probed.
@@ -151,6 +153,7 @@ macro_rules! __loader_adapters {
             clone_output: probe.clone_output(),
             output_name: probe.output_name(),
             input_name: probe.input_name(),
+            output_type: ::core::any::type_name::<$crate::__private::OutputOf<$loader>>(),
         }
     }};
 }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::mismatch::{foreign_ndarray, not_numbers, short_type, two_types};
 use super::{Adapters, InputOf, LoaderId, LoaderItem, OutputOf};
 use crate::close::{Tolerance, check_close};
 use crate::model::{Model, ModelError};
@@ -217,8 +218,14 @@ impl ReturnValue {
             });
         }
         // Only failures are left: the output type's name is built for their messages.
-        let output_name = (adapters.output_name)();
+        let output_name = short_type(&(adapters.output_name)());
         match &self.literal {
+            Some(literal) if foreign_ndarray(adapters.output_type).is_some() => Err(format!(
+                "`{text}` (shape {shape}) is numeric, but {hint}",
+                text = self.text,
+                shape = crate::numeric::shape_text(&literal.shape),
+                hint = foreign_ndarray(adapters.output_type).unwrap_or_default(),
+            )),
             Some(literal) => Err(format!(
                 "`{text}` (shape {shape}) is numeric, but the loader's output type `{output_name}` is \
                  not an ndarray, Vec or scalar of numbers; return a value of that type \
@@ -231,11 +238,16 @@ impl ReturnValue {
                  `{text}` on every call; use `returns_fn = |input| ..` to build each output",
                 text = self.text
             )),
-            None => Err(format!(
-                "`{text}` is a `{type_name}`, but the loader outputs `{output_name}`",
-                text = self.text,
-                type_name = self.type_name,
-            )),
+            None => {
+                let (value_type, output_type, versions) =
+                    two_types(self.type_name, adapters.output_type);
+                Err(format!(
+                    "`{text}` is a `{value_type}`, but the loader outputs `{output_type}`{versions}; \
+                     give a value of the output type: naming the loader (`loader = path`) types \
+                     the expression as its output, so `vec![..]` or `Default::default()` infer it",
+                    text = self.text,
+                ))
+            }
         }
     }
 }
@@ -382,6 +394,8 @@ impl<I: 'static, O: 'static> MockModel<I, O> {
         let call = Call(Arc::new(CallData {
             loader: self.loader,
             input: adapters.record_input.map(|record| record(input)),
+            input_type: type_name::<I>(),
+            numeric: adapters.input_numbers.is_some(),
             numbers,
             debug,
         }));
@@ -452,6 +466,10 @@ fn ordinal(n: usize) -> String {
 struct CallData {
     loader: &'static str,
     input: Option<Box<dyn Any + Send + Sync>>,
+    /// The input's type, as `type_name` gives it.
+    input_type: &'static str,
+    /// Whether the input's type is numeric (its numbers may still be missing: a ragged `Vec`).
+    numeric: bool,
     numbers: Option<Numbers>,
     debug: String,
 }
@@ -481,6 +499,14 @@ impl Call {
         match &self.0.numbers {
             Some(numbers) => describe_numbers(numbers),
             None => self.0.debug.clone(),
+        }
+    }
+
+    /// Why numbers cannot match this input, when it has none.
+    fn not_numbers(&self) -> Option<String> {
+        match self.0.numbers {
+            Some(_) => None,
+            None => Some(not_numbers(self.0.input_type, self.0.numeric)),
         }
     }
 
@@ -529,6 +555,19 @@ pub trait ExpectedCall {
     fn short(&self) -> String {
         self.describe()
     }
+    /// Why this can never match `call`, whatever its values (the input has another type, or no
+    /// numbers): named, with the fix.
+    #[doc(hidden)]
+    fn type_mismatch(&self, call: &Call) -> Option<String> {
+        let _ = call;
+        None
+    }
+    /// Where the values differ, for a failure whose two sides print alike.
+    #[doc(hidden)]
+    fn value_mismatch(&self, call: &Call) -> Option<String> {
+        let _ = call;
+        None
+    }
 }
 
 impl<T: Numeric> ExpectedCall for T {
@@ -552,6 +591,46 @@ impl<T: Numeric> ExpectedCall for T {
     fn short(&self) -> String {
         self.numbers().to_string()
     }
+
+    fn type_mismatch(&self, call: &Call) -> Option<String> {
+        call.not_numbers()
+    }
+
+    fn value_mismatch(&self, call: &Call) -> Option<String> {
+        let actual = call.numbers()?;
+        let expected = self.numbers();
+        if actual.shape != expected.shape {
+            return Some(format!(
+                "the shapes differ: expected {}, the input has {}",
+                expected.shape_text(),
+                actual.shape_text()
+            ));
+        }
+        let flat = actual
+            .values
+            .iter()
+            .zip(&expected.values)
+            .position(|(a, e)| *a != actual.dtype.round(*e) && !(a.is_nan() && e.is_nan()))?;
+        Some(format!(
+            "they first differ at index {index:?}: expected {e:?}, the input has {a:?} ({dtype})",
+            index = actual.index_of(flat),
+            e = actual.dtype.round(expected.values[flat]),
+            a = actual.values[flat],
+            dtype = actual.dtype,
+        ))
+    }
+}
+
+/// Why a string cannot match `call`'s input.
+fn not_a_string(call: &Call) -> Option<String> {
+    if call.input::<String>().is_some() || call.input::<&'static str>().is_some() {
+        return None;
+    }
+    let short = short_type(call.0.input_type);
+    Some(format!(
+        "the input is a `{short}`, not a `String` or `&str`: compare it with `eq(value)` holding a \
+         `{short}`"
+    ))
 }
 
 impl ExpectedCall for &str {
@@ -565,6 +644,10 @@ impl ExpectedCall for &str {
     fn describe(&self) -> String {
         format!("{self:?}")
     }
+
+    fn type_mismatch(&self, call: &Call) -> Option<String> {
+        not_a_string(call)
+    }
 }
 
 impl ExpectedCall for String {
@@ -574,6 +657,10 @@ impl ExpectedCall for String {
 
     fn describe(&self) -> String {
         format!("{self:?}")
+    }
+
+    fn type_mismatch(&self, call: &Call) -> Option<String> {
+        not_a_string(call)
     }
 }
 
@@ -593,6 +680,29 @@ impl<T: PartialEq + Debug + 'static> ExpectedCall for Eq<T> {
 
     fn describe(&self) -> String {
         format!("{:?}", self.0)
+    }
+
+    fn type_mismatch(&self, call: &Call) -> Option<String> {
+        if call.input::<T>().is_some() {
+            return None;
+        }
+        if call.0.input.is_none() {
+            return Some(format!(
+                "the input type `{}` is not `Clone`, so the mock keeps no copy of its inputs and \
+                 `eq(..)` has nothing to compare with: implement `Clone` for it",
+                short_type(call.0.input_type)
+            ));
+        }
+        let (expected, actual, versions) = two_types(type_name::<T>(), call.0.input_type);
+        let mut why = format!(
+            "`eq(..)` matches only an input of its own type: it holds a `{expected}`, the input is \
+             a `{actual}`{versions}; build the expected value as a `{actual}`"
+        );
+        if let Some(hint) = foreign_ndarray(call.0.input_type) {
+            why.push_str("; or, for an array, pass it without `eq`: ");
+            why.push_str(&hint);
+        }
+        Some(why)
     }
 }
 
@@ -644,6 +754,14 @@ impl ExpectedCall for Close {
 
     fn short(&self) -> String {
         self.expected.to_string()
+    }
+
+    fn type_mismatch(&self, call: &Call) -> Option<String> {
+        call.not_numbers()
+    }
+
+    fn value_mismatch(&self, call: &Call) -> Option<String> {
+        check_close(call.numbers()?, &self.expected, self.tolerance).err()
     }
 }
 
@@ -722,15 +840,27 @@ impl Mock {
     }
 
     fn check_call(&self, call: &Call, expected: &impl ExpectedCall) {
-        if !expected.matches(call) {
-            self.fail(format!(
-                "expected call not found.\nExpected: predict({})\n  Actual: {call}\n\
-                 Expected input: {}\n  Actual input: {}",
-                expected.short(),
-                expected.describe(),
-                call.input_text(),
-            ));
+        if expected.matches(call) {
+            return;
         }
+        let (expected_input, actual_input) = (expected.describe(), call.input_text());
+        let mut message = format!(
+            "expected call not found.\nExpected: predict({})\n  Actual: {call}\n\
+             Expected input: {expected_input}\n  Actual input: {actual_input}",
+            expected.short(),
+        );
+        // A type that cannot match is always explained; a difference in values only when the
+        // two sides print alike (a cut axis, or a Debug that hides it).
+        let why = expected.type_mismatch(call).or_else(|| {
+            (expected_input == actual_input || expected.short() == call.short())
+                .then(|| expected.value_mismatch(call))
+                .flatten()
+        });
+        if let Some(why) = why {
+            message.push_str("\nWhy: ");
+            message.push_str(&why);
+        }
+        self.fail(message);
     }
 
     /// Asserts that some call of `predict` had input `expected`.
@@ -741,12 +871,29 @@ impl Mock {
     pub fn assert_any_call(&self, expected: impl ExpectedCall) {
         let calls = self.calls();
         if !calls.iter().any(|call| expected.matches(call)) {
-            self.fail(format!(
+            let mut message = format!(
                 "predict({}) call not found.\nCalls: {}\nExpected input: {}",
                 expected.short(),
                 list_calls(&calls),
                 expected.describe(),
-            ));
+            );
+            // When no call could match whatever its values, say why (once per distinct reason).
+            let mut reasons: Vec<String> = Vec::new();
+            for call in &calls {
+                match expected.type_mismatch(call) {
+                    Some(why) if !reasons.contains(&why) => reasons.push(why),
+                    Some(_) => {}
+                    None => reasons.clear(),
+                }
+                if reasons.is_empty() {
+                    break;
+                }
+            }
+            for why in reasons {
+                message.push_str("\nWhy: ");
+                message.push_str(&why);
+            }
+            self.fail(message);
         }
     }
 

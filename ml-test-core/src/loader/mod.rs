@@ -11,6 +11,7 @@
 //! ml-test test runs does it look for an override ([`intercept`]).
 
 mod adapters;
+mod mismatch;
 mod mock;
 mod scope;
 
