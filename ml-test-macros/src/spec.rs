@@ -14,7 +14,7 @@ use crate::args::test::{self, TestArgs};
 use crate::diag::Errors;
 use crate::item::{self, FnItem};
 use crate::render;
-use crate::tiers::{TIERS_VAR, TierSelection};
+use crate::tiers::{self, TIERS_VAR, TierSelection};
 
 /// The ml-test attributes that make a test.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -166,7 +166,15 @@ pub(crate) fn expand(
             ),
         );
     }
-    expand_checked(which, args, item, TierSelection::from_env(), errors)
+    let selection = TierSelection::from_env().or_else(|message| {
+        if tiers::first_report_in_crate() {
+            Err(message)
+        } else {
+            // Reported at another test of this crate: one mistake, one error.
+            Ok(TierSelection::parse(None).expect("the default selection is valid"))
+        }
+    });
+    expand_checked(which, args, item, selection, errors)
 }
 
 #[cfg(test)]
@@ -215,12 +223,20 @@ fn expand_checked(
         add(&mut spec, parsed, &mut errors);
     }
     validate(&spec, &mut errors);
-    let selection = selection
-        .map_err(|message| errors.at(Span::call_site(), message))
-        .ok();
+    if !errors.is_empty() {
+        return fallback(&errors, item);
+    }
+    // A bad `ML_TEST_TIERS` is the environment's mistake, not this test's: the test still
+    // expands (with the default tiers), so the error is the build's only one.
     match selection {
-        Some(selection) if errors.is_empty() => render::render(spec, &selection),
-        _ => fallback(&errors, item),
+        Ok(selection) => render::render(spec, &selection),
+        Err(message) => {
+            errors.at(Span::call_site(), message);
+            let errors = errors.to_compile_errors();
+            let default = TierSelection::parse(None).expect("the default selection is valid");
+            let rendered = render::render(spec, &default);
+            quote! { #errors #rendered }
+        }
     }
 }
 

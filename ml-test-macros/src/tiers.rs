@@ -128,6 +128,36 @@ impl TierSelection {
     }
 }
 
+/// Whether this expansion reports a bad `ML_TEST_TIERS`: the first test of each crate does, and
+/// only it, so one mistake makes one error rather than one per test. rustc loads this macro
+/// crate afresh for each crate it compiles; rust-analyzer keeps it loaded and expands tests
+/// again as files change, so the reporting test is remembered by crate and position, and its
+/// later expansions report again.
+pub(crate) fn first_report_in_crate() -> bool {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    /// Where a call is: file, line, column.
+    type Site = (String, usize, usize);
+    static REPORTERS: Mutex<Option<HashMap<String, Site>>> = Mutex::new(None);
+    let krate = std::env::var("CARGO_CRATE_NAME").unwrap_or_default();
+    // A macro server that cannot say where the call is (an older rust-analyzer) reports at
+    // every test, as before, rather than failing to expand.
+    let Ok(here) = std::panic::catch_unwind(|| {
+        let site = proc_macro::Span::call_site();
+        (site.file(), site.line(), site.column())
+    }) else {
+        return true;
+    };
+    let mut reporters = REPORTERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let reporter = reporters
+        .get_or_insert_with(HashMap::new)
+        .entry(krate)
+        .or_insert_with(|| here.clone());
+    *reporter == here
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
