@@ -50,6 +50,7 @@ ml-test = {{ path = {root:?}, features = ["testing"] }}
 rstest = {{ version = "0.26", default-features = false }}
 test-case = "3"
 tokio = {{ version = "1", features = ["macros", "rt"] }}
+ndarray016 = {{ package = "ndarray", version = "0.16" }}
 
 [[bin]]
 name = "serve"
@@ -115,6 +116,14 @@ path = "tests/names.rs"
 name = "lints"
 path = "tests/lints.rs"
 
+[[test]]
+name = "old_ndarray"
+path = "tests/old_ndarray.rs"
+
+[[test]]
+name = "old_ndarray_metrics"
+path = "tests/old_ndarray_metrics.rs"
+
 [workspace]
 "#,
             root = ROOT
@@ -144,6 +153,8 @@ path = "tests/lints.rs"
             "orders_wrong.rs",
             "names.rs",
             "lints.rs",
+            "old_ndarray.rs",
+            "old_ndarray_metrics.rs",
         ] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
@@ -554,16 +565,85 @@ fn misspelled_tiers_fail_to_compile_with_the_list_of_tiers() {
     );
     assert_contains(&errors, "unit, integration, slow, gpu, e2e");
 
+    // One mistake, one error per crate: not one per test, and no error that follows from it
+    // (tests/orders.rs has tests with arguments, which a dropped expansion would hand to
+    // libtest as they are).
     let output = scratch.cargo(
         Some("unit,slwo"),
         &[],
-        &["test", "--offline", "--test", "tiers"],
+        &[
+            "test",
+            "--offline",
+            "--no-run",
+            "--no-fail-fast",
+            "--test",
+            "tiers",
+            "--test",
+            "orders",
+        ],
     );
     assert!(!output.status.success());
     let errors = stderr(&output);
+    let reported = "ML_TEST_TIERS=\"unit,slwo\" names an unknown tier `slwo`";
+    assert_eq!(errors.matches(reported).count(), 2, "{errors}");
+    assert_eq!(errors.matches("error: ").count(), 4, "{errors}");
+    for test in ["tiers", "orders"] {
+        assert_contains(
+            &errors,
+            &format!(
+                "could not compile `tier-selection-crate` (test \"{test}\") due to 1 previous error"
+            ),
+        );
+    }
+}
+
+/// A crate on ndarray 0.16 (linfa 0.8's) with ml-test built without `ndarray-0_16`: at compile
+/// time and at run time, the failure names the feature to turn on.
+#[ml_test(slow, timeout = "15m")]
+fn old_ndarray_arrays_without_their_feature_name_it() {
+    let scratch = Scratch::create();
+    let output = scratch.cargo_bare(
+        None,
+        &[],
+        &[
+            "test",
+            "--offline",
+            "--no-run",
+            "--test",
+            "old_ndarray_metrics",
+        ],
+    );
+    assert!(!output.status.success());
+    let errors = stderr(&output);
+    assert_contains(&errors, "is not a sequence of class labels");
     assert_contains(
         &errors,
-        "ML_TEST_TIERS=\"unit,slwo\" names an unknown tier `slwo`",
+        "an ndarray 0.16 or 0.15 array (linfa 0.8 is on 0.16) needs ml-test's `ndarray-0_16` or \
+         `ndarray-0_15` feature",
+    );
+
+    let output = scratch.cargo_test("old_ndarray", &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let outcomes = outcomes(&stdout);
+    assert_eq!(outcomes["a_literal_for_an_old_array"], "FAILED", "{stdout}");
+    assert_eq!(
+        outcomes["an_old_array_input_against_numbers"], "FAILED",
+        "{stdout}"
+    );
+    let hint = "from an ndarray version this build of ml-test does not read (it reads 0.17 only): \
+                turn on ml-test's `ndarray-0_16` feature for ndarray 0.16 (linfa 0.8's) or \
+                `ndarray-0_15` for 0.15";
+    assert_contains(
+        failure_section(&stdout, "a_literal_for_an_old_array"),
+        &format!(
+            "`[1, 0]` (shape (2,)) is numeric, but `ArrayBase<OwnedRepr<usize>, Dim<[usize; 1]>>` is an ndarray of numbers {hint}"
+        ),
+    );
+    assert_contains(
+        failure_section(&stdout, "an_old_array_input_against_numbers"),
+        &format!(
+            "Why: `ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>>` is an ndarray of numbers {hint}"
+        ),
     );
 }
 
