@@ -832,6 +832,25 @@ fn loader_mocks_in_a_users_crate() {
         &stdout,
         "expected call not found.\nExpected: predict([[1.0, 2.0]])\n  Actual: predict([[3.0, 4.0]])",
     );
+    // The failure points at the assertion in the user's test, not into ml-test.
+    let source = std::fs::read_to_string(Path::new(ROOT).join("tests/scratch/mocks.rs")).unwrap();
+    let line = 1 + source
+        .lines()
+        .position(|line| line.contains("mock.assert_called_once_with(array![[1.0f32, 2.0]]);"))
+        .and_then(|first| {
+            source
+                .lines()
+                .skip(first + 1)
+                .position(|line| {
+                    line.contains("mock.assert_called_once_with(array![[1.0f32, 2.0]]);")
+                })
+                .map(|second| first + 1 + second)
+        })
+        .expect("the failing assertion is the second of its kind in tests/scratch/mocks.rs");
+    assert_contains(
+        failure_section(&stdout, "a_wrong_expectation_shows_both_calls"),
+        &format!("panicked at tests/mocks.rs:{line}:10:"),
+    );
     // The real-model guard names the loader and the fixes.
     assert_eq!(outcomes["a_unit_test_that_loads_the_real_model"], "FAILED");
     assert_contains(

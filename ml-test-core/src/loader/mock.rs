@@ -800,6 +800,8 @@ impl Mock {
         self.state.calls().clone()
     }
 
+    // `#[track_caller]` down to the panic, so a failed assertion reports the test's line.
+    #[track_caller]
     fn fail(&self, message: String) -> ! {
         panic!("{}: {message}", self.state.label())
     }
@@ -839,6 +841,7 @@ impl Mock {
         }
     }
 
+    #[track_caller]
     fn check_call(&self, call: &Call, expected: &impl ExpectedCall) {
         if expected.matches(call) {
             return;
