@@ -89,6 +89,106 @@ fn ties_multiclass_clipping_and_regression_match_scikit_learn() {
     assert_near(metrics::r2(&t, p.view()), 0.9654392518614521);
 }
 
+// Three classes. Expected values computed with scikit-learn 1.9.1:
+// precision_score / recall_score / f1_score(Y3, PRED3, average="macro" | "micro" | "weighted")
+// and precision_recall_fscore_support(Y3, PRED3, average=None).
+const Y3: [u8; 12] = [0, 1, 2, 2, 1, 0, 2, 1, 1, 0, 2, 2];
+const PRED3: [i64; 12] = [0, 2, 2, 1, 1, 0, 2, 0, 1, 0, 2, 1];
+
+#[ml_test]
+fn multiclass_precision_recall_and_f1_match_scikit_learn() {
+    use metrics::{Average, f1_averaged, per_class, precision_averaged, recall_averaged};
+    let expected = [
+        (
+            Average::Macro,
+            0.6666666666666666,
+            0.7000000000000001,
+            0.6746031746031745,
+        ),
+        (
+            Average::Micro,
+            0.6666666666666666,
+            0.6666666666666666,
+            0.6666666666666666,
+        ),
+        (
+            Average::Weighted,
+            0.6666666666666666,
+            0.6666666666666666,
+            0.6587301587301587,
+        ),
+    ];
+    for (average, precision, recall, f1) in expected {
+        assert_near(precision_averaged(&Y3, &PRED3, average), precision);
+        assert_near(recall_averaged(&Y3, &PRED3, average), recall);
+        assert_near(f1_averaged(&Y3, &PRED3, average), f1);
+    }
+    let classes = per_class(&Y3, &PRED3);
+    let column = |f: fn(&metrics::ClassScores) -> f64| classes.iter().map(f).collect::<Vec<_>>();
+    assert_eq!(column(|c| c.label as f64), [0.0, 1.0, 2.0]);
+    assert_eq!(column(|c| c.precision.unwrap()), [0.75, 0.5, 0.75]);
+    assert_eq!(column(|c| c.recall.unwrap()), [1.0, 0.5, 0.6]);
+    let f1s = column(|c| c.f1);
+    for (f1, expected) in f1s
+        .iter()
+        .zip([0.8571428571428571, 0.5, 0.6666666666666666])
+    {
+        assert_near(*f1, expected);
+    }
+    assert_eq!(column(|c| c.support as f64), [3.0, 4.0, 5.0]);
+
+    // A class predicted but not true (2), one true but never predicted (3). scikit-learn, with
+    // zero_division=nan: precision [0.5, 1, 0, nan], recall [0.5, 1, nan, 0], f1
+    // [0.5, 1, 0, 0], support [2, 2, 0, 1]; f1_score macro 0.375, weighted 0.6.
+    let (truth, predicted) = ([0, 0, 1, 1, 3], [0, 2, 1, 1, 0]);
+    let classes = per_class(&truth, &predicted);
+    assert_eq!(
+        classes
+            .iter()
+            .map(|c| (c.precision, c.recall))
+            .collect::<Vec<_>>(),
+        [
+            (Some(0.5), Some(0.5)),
+            (Some(1.0), Some(1.0)),
+            (Some(0.0), None),
+            (None, Some(0.0))
+        ]
+    );
+    assert_near(f1_averaged(&truth, &predicted, Average::Macro), 0.375);
+    assert_near(f1_averaged(&truth, &predicted, Average::Weighted), 0.6);
+    // Where scikit-learn warns and puts a 0, ml-test refuses to make up a value.
+    let message = panic_message(|| {
+        precision_averaged(&truth, &predicted, Average::Macro);
+    });
+    assert!(
+        message.starts_with(
+            "precision (Macro average) is undefined: class 3 is never predicted, so its \
+             precision is 0 / 0"
+        ),
+        "{message}"
+    );
+    let message = panic_message(|| {
+        recall_averaged(&truth, &predicted, Average::Macro);
+    });
+    assert!(
+        message.starts_with("recall (Macro average) is undefined: class 2 is not in the truth"),
+        "{message}"
+    );
+    // Weighted recall gives class 2 no weight (no support): defined, and equal to accuracy.
+    assert_near(
+        recall_averaged(&truth, &predicted, Average::Weighted),
+        metrics::accuracy(&truth, &predicted),
+    );
+    // The binary metrics point at these for several classes.
+    let message = panic_message(|| {
+        metrics::precision(&Y3, &PRED3);
+    });
+    assert!(
+        message.contains("for several classes use precision_averaged (macro, micro or weighted)"),
+        "{message}"
+    );
+}
+
 #[ml_test]
 fn labels_and_values_come_in_every_common_shape() {
     let usize_labels: Vec<usize> = vec![1, 0, 1];
@@ -286,7 +386,70 @@ fn a_split_leak_lists_the_shared_keys() {
     );
 }
 
-// Seed sweeps.
+/// A record type as users write them: the key closure takes `&Passenger`, annotated or not,
+/// whatever holds the split.
+#[derive(Clone, Debug)]
+struct Passenger {
+    id: u32,
+    adult: bool,
+}
+
+#[ml_test]
+fn the_key_closure_takes_a_record_as_its_type_is_written() {
+    use ml_test::data::{borrowed, owned};
+    let passenger = |id, adult| Passenger { id, adult };
+    let train: Vec<Passenger> = vec![passenger(1, true), passenger(2, false), passenger(3, true)];
+    let test: Vec<Passenger> = vec![passenger(4, true), passenger(3, false)];
+    let id = |p: &Passenger| p.id;
+    // Borrowed splits: `&Vec`, `&[T]`, `&[T; N]`, `.iter()`; annotated and unannotated.
+    let leak = |run: &dyn Fn()| panic_message(run).contains("key 3: test row 1, training row 2");
+    assert!(leak(
+        &|| assert_disjoint(&train, &test, |p: &Passenger| p.id)
+    ));
+    assert!(leak(&|| assert_disjoint(&train, &test, |p| p.id)));
+    assert!(leak(&|| assert_disjoint(
+        train.as_slice(),
+        test.as_slice(),
+        id
+    )));
+    let (train_array, test_array) = ([passenger(3, true)], [passenger(3, false)]);
+    assert!(panic_message(|| assert_disjoint(&train_array, &test_array, id)).contains("key 3"));
+    assert!(leak(&|| assert_disjoint(
+        train.iter(),
+        test.iter(),
+        |p: &Passenger| p.id
+    )));
+    // Owned splits: a `Vec` or array by value, `.into_iter()`.
+    assert!(leak(&|| assert_disjoint(
+        train.clone(),
+        test.clone(),
+        |p: &Passenger| p.id
+    )));
+    assert!(leak(&|| assert_disjoint(
+        train.clone().into_iter(),
+        test.clone(),
+        id
+    )));
+    // Any other iterator: `owned` (items are records) or `borrowed` (items refer to them).
+    let (train_adults, test_adults) = (
+        train.iter().filter(|p| p.adult),
+        test.iter().filter(|p| p.adult),
+    );
+    assert_disjoint(
+        borrowed(train_adults),
+        borrowed(test_adults),
+        |p: &Passenger| p.id,
+    );
+    let ids = |split: &[Passenger]| split.iter().map(|p| p.id).collect::<Vec<_>>();
+    let (train_ids, test_ids) = (ids(&train), ids(&test));
+    assert!(leak(&|| assert_disjoint(
+        owned(train_ids.iter().copied()),
+        owned(test_ids.iter().copied()),
+        |id: &u32| *id
+    )));
+}
+
+// Seed sweeps.// Seed sweeps.
 
 static SWEEP_RUNS: AtomicU32 = AtomicU32::new(0);
 

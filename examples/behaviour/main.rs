@@ -286,7 +286,7 @@ fn evaluate(model: &Scorecard, test: &[Labelled]) -> (f64, f64, f64) {
 #[ml_test(integration)]
 fn the_shipped_split_does_not_leak() {
     let (train, test) = data::split(&dataset(), 0.25, 7);
-    ml_test::data::assert_disjoint(&train, &test, |row| content_key(row));
+    ml_test::data::assert_disjoint(&train, &test, content_key);
 }
 
 /// The gates on the split the service shipped with (split seed 7), where they were tuned.
@@ -309,7 +309,7 @@ fn quality_holds_on_20_random_splits() {
     use ml_test::rand::Rng;
     let split_seed: u64 = ml_test::rng().random();
     let (train, test) = data::split(&dataset(), 0.25, split_seed);
-    ml_test::data::assert_disjoint(&train, &test, |row| content_key(row));
+    ml_test::data::assert_disjoint(&train, &test, content_key);
     let (accuracy, auc, log_loss) = evaluate(&Scorecard::train(&train, Bug::None), &test);
     gates(format!("scorecard on random split {split_seed}"))
         .at_least("accuracy", accuracy, 0.62)
@@ -346,7 +346,7 @@ fn a_leaky_split_is_caught_by_content_not_by_id() {
     }
     ml_test::data::assert_disjoint(&train, &test, |row| row.applicant.id);
     let leak = std::panic::catch_unwind(|| {
-        ml_test::data::assert_disjoint(&train, &test, |row| content_key(row))
+        ml_test::data::assert_disjoint(&train, &test, content_key)
     })
     .expect_err("five copies leak");
     let message = leak.downcast_ref::<String>().expect("a report");

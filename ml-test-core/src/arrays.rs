@@ -1,6 +1,7 @@
-//! ndarray arrays as ml-test reads them, written once for every ndarray version it supports:
+//! ndarray arrays as ml-test reads them (numbers, literals, class labels, batches, the rows of a
+//! split), written once for every ndarray version it supports:
 //! 0.17 (its own) always, 0.16 and 0.15 with the `ndarray-0_16` / `ndarray-0_15` features, so
-//! a linfa 0.8 user's arrays (0.16) are numbers, literals, class labels and batches as they are.
+//! a linfa 0.8 user's arrays (0.16) work as they are.
 //!
 //! Two versions of a crate are two crates to rustc: `ndarray::Array1<usize>` of 0.16 and of
 //! 0.17 are unrelated types with the same name. Each version therefore gets its own impls, from
@@ -100,6 +101,20 @@ macro_rules! ndarray_version {
                 self.iter()
                     .map(|x| $crate::numeric::Element::to_f64(*x))
                     .collect()
+            }
+        }
+
+        impl<'a, A, D: $nd::Dimension> $crate::data::Records for $nd::iter::Lanes<'a, A, D> {
+            type Record = $nd::ArrayView1<'a, A>;
+            fn for_each_record(self, mut f: impl FnMut(&Self::Record)) {
+                self.into_iter().for_each(|row| f(&row));
+            }
+        }
+
+        impl<'a, A, D: $nd::Dimension> $crate::data::Records for $nd::iter::AxisIter<'a, A, D> {
+            type Record = $nd::ArrayView<'a, A, D>;
+            fn for_each_record(self, mut f: impl FnMut(&Self::Record)) {
+                self.for_each(|row| f(&row));
             }
         }
 

@@ -4,6 +4,107 @@ use std::collections::HashMap;
 use std::fmt::{Debug, Write as _};
 use std::hash::Hash;
 
+/// The records of one split, as [`assert_disjoint`] reads them: each goes to the key closure as
+/// `&Record`, so the closure is written for the record type as it is (`|p: &Passenger| p.id`
+/// for a `&Vec<Passenger>`), annotated or not.
+///
+/// Splits are `&` a `Vec`, slice, array or `VecDeque` of records, a `Vec` or array by value,
+/// `.iter()` or `.into_iter()` of a `Vec` or slice, or an ndarray's `.rows()` /
+/// `.outer_iter()` (each record an `ArrayView`). Any other iterator goes through [`owned`]
+/// (records are its items) or [`borrowed`] (its items are `&Record`).
+///
+/// ```
+/// use ml_test::data::{assert_disjoint, borrowed};
+///
+/// struct Passenger { id: u32, adult: bool }
+/// let train = vec![Passenger { id: 1, adult: true }, Passenger { id: 2, adult: false }];
+/// let test = vec![Passenger { id: 3, adult: true }];
+/// assert_disjoint(&train, &test, |p: &Passenger| p.id);
+/// assert_disjoint(train.iter(), test.iter(), |p| p.id);
+/// let (train_adults, test_adults) = (train.iter().filter(|p| p.adult), test.iter().filter(|p| p.adult));
+/// assert_disjoint(borrowed(train_adults), borrowed(test_adults), |p: &Passenger| p.id);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a split `assert_disjoint` can read records from",
+    label = "expected a split of records here",
+    note = "pass `&` a Vec, slice or array of records (`&train`), `.iter()` of one, or an ndarray's `.rows()`; wrap any other iterator in `ml_test::data::owned(..)` (its items are the records) or `ml_test::data::borrowed(..)` (its items are `&record`)"
+)]
+pub trait Records {
+    /// One record of the split.
+    type Record;
+    /// Calls `f` on each record, in order.
+    fn for_each_record(self, f: impl FnMut(&Self::Record));
+}
+
+macro_rules! borrowed_records {
+    ($($ty:ty $(, const $n:ident)?);* $(;)?) => {$(
+        impl<'a, T $(, const $n: usize)?> Records for $ty {
+            type Record = T;
+            fn for_each_record(self, f: impl FnMut(&T)) {
+                self.into_iter().for_each(f);
+            }
+        }
+    )*};
+}
+
+borrowed_records!(
+    &'a [T];
+    &'a Vec<T>;
+    &'a [T; N], const N;
+    &'a std::collections::VecDeque<T>;
+    std::slice::Iter<'a, T>;
+);
+
+macro_rules! owned_records {
+    ($($ty:ty $(, const $n:ident)?);* $(;)?) => {$(
+        impl<T $(, const $n: usize)?> Records for $ty {
+            type Record = T;
+            fn for_each_record(self, mut f: impl FnMut(&T)) {
+                self.into_iter().for_each(|record| f(&record));
+            }
+        }
+    )*};
+}
+
+owned_records!(
+    Vec<T>;
+    [T; N], const N;
+    std::vec::IntoIter<T>;
+    std::array::IntoIter<T, N>, const N;
+);
+
+/// Any iterator whose items are the records; see [`Records`].
+#[derive(Debug)]
+pub struct Owned<I>(I);
+
+/// The records of `iter`, its items: `owned(lines.map(parse))`.
+pub fn owned<I: IntoIterator>(iter: I) -> Owned<I::IntoIter> {
+    Owned(iter.into_iter())
+}
+
+impl<I: Iterator> Records for Owned<I> {
+    type Record = I::Item;
+    fn for_each_record(self, mut f: impl FnMut(&I::Item)) {
+        self.0.for_each(|record| f(&record));
+    }
+}
+
+/// Any iterator whose items are references to the records; see [`Records`].
+#[derive(Debug)]
+pub struct Borrowed<I>(I);
+
+/// The records `iter` refers to: `borrowed(train.iter().filter(|p| p.adult))`.
+pub fn borrowed<'a, T: 'a, I: IntoIterator<Item = &'a T>>(iter: I) -> Borrowed<I::IntoIter> {
+    Borrowed(iter.into_iter())
+}
+
+impl<'a, T: 'a, I: Iterator<Item = &'a T>> Records for Borrowed<I> {
+    type Record = T;
+    fn for_each_record(self, f: impl FnMut(&T)) {
+        self.0.for_each(f);
+    }
+}
+
 /// At most this many overlapping keys are listed.
 const MAX_LISTED: usize = 10;
 
@@ -25,27 +126,27 @@ const MAX_LISTED: usize = 10;
 /// When some keys are in both splits: how many test records leak, and the first keys with
 /// their row positions in each split.
 #[track_caller]
-pub fn assert_disjoint<T, K, A, B>(train: A, test: B, key: impl Fn(&T) -> K)
+pub fn assert_disjoint<R, A, B, K>(train: A, test: B, key: impl Fn(&R) -> K)
 where
-    A: IntoIterator<Item = T>,
-    B: IntoIterator<Item = T>,
+    A: Records<Record = R>,
+    B: Records<Record = R>,
     K: Eq + Hash + Debug,
 {
     let mut train_rows: HashMap<K, Vec<usize>> = HashMap::new();
     let mut train_len = 0;
-    for (row, record) in train.into_iter().enumerate() {
-        train_rows.entry(key(&record)).or_default().push(row);
+    train.for_each_record(|record| {
+        train_rows.entry(key(record)).or_default().push(train_len);
         train_len += 1;
-    }
+    });
     let mut leaks: Vec<(usize, K)> = Vec::new();
     let mut test_len = 0;
-    for (row, record) in test.into_iter().enumerate() {
-        let key = key(&record);
+    test.for_each_record(|record| {
+        let key = key(record);
         if train_rows.contains_key(&key) {
-            leaks.push((row, key));
+            leaks.push((test_len, key));
         }
         test_len += 1;
-    }
+    });
     if leaks.is_empty() {
         println!(
             "splits are disjoint: none of {test_len} test records shares a key with the {train_len} training records"

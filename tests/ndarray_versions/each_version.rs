@@ -4,6 +4,7 @@ use std::panic::catch_unwind;
 use std::sync::Arc;
 
 use ml_test::behaviour::{assert_batch_invariant, output_contract};
+use ml_test::data::assert_disjoint;
 use ml_test::prelude::*;
 use nd::{Array1, Array2, Axis, array};
 
@@ -147,4 +148,20 @@ fn memoriser() -> Memoriser {
     Memoriser {
         labels: array![1, 0, 1, 1],
     }
+}
+
+#[ml_test]
+fn a_splits_rows_are_its_records() {
+    let train: Array2<f64> = array![[1.0, 2.0], [3.0, 4.0]];
+    let test: Array2<f64> = array![[5.0, 6.0], [3.0, 4.0]];
+    let key = |row: &nd::ArrayView1<f64>| row.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_disjoint(train.rows(), array![[5.0, 6.0]].rows(), key);
+    let message = panic_message(catch_unwind(|| {
+        assert_disjoint(train.rows(), test.rows(), key);
+    }));
+    assert!(message.contains("test row 1, training row 1"), "{message}");
+    let message = panic_message(catch_unwind(|| {
+        assert_disjoint(train.outer_iter(), test.outer_iter(), |row| row.sum().to_bits());
+    }));
+    assert!(message.contains("test row 1, training row 1"), "{message}");
 }
