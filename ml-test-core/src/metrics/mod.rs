@@ -23,11 +23,17 @@
 //! assert!((metrics::roc_auc(&truth, &scores) - 5.0 / 6.0).abs() < 1e-12);
 //! ```
 
+mod multiclass;
+
 use std::fmt;
 
 use ndarray::Array2;
 
 use crate::numeric::Element;
+
+pub use multiclass::{
+    Average, ClassScores, f1_averaged, per_class, precision_averaged, recall_averaged,
+};
 
 /// A class label: a primitive integer or `bool` (`true` is 1).
 ///
@@ -151,10 +157,17 @@ fn no_nan(metric: &str, what: &str, values: &[f64]) {
 
 fn binary(metric: &str, what: &str, labels: &[i128]) {
     if let Some(at) = labels.iter().position(|l| *l != 0 && *l != 1) {
+        let several = match metric {
+            "precision" | "recall" | "f1" => format!(
+                "{metric}_averaged (macro, micro or weighted), per_class, accuracy or \
+                 confusion_matrix"
+            ),
+            _ => "accuracy or confusion_matrix".to_owned(),
+        };
         panic!(
             "{metric}: {what} has the label {} at index {at}, but {metric} is a binary metric over \
-             the labels 0 and 1 (1 = positive); map the labels to 0/1, or use accuracy or \
-             confusion_matrix for several classes",
+             the labels 0 and 1 (1 = positive); map the labels to 0/1, or for several classes use \
+             {several}",
             labels[at]
         );
     }
