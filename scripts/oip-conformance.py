@@ -44,4 +44,29 @@ except InferenceServerException as error:
     assert error.status() == "400", error.status()
     assert "shape" in error.message(), error.message()
 
-print("tritonclient", "conformance: live, ready, metadata, infer and a refused request all as expected")
+# Server metadata: GET /v2.
+server = client.get_server_metadata()
+assert server["name"] == "ml-test-example-model-server", server
+assert "binary_tensor_data" in server["extensions"], server
+
+# The binary tensor data extension, the client's default: binary in, binary out.
+inputs = [http.InferInput("input-0", list(flowers.shape), "FP32")]
+inputs[0].set_data_from_numpy(flowers)
+result = client.infer("iris", inputs)
+labels = result.as_numpy("output-0")
+assert labels.dtype == np.int64 and labels.tolist() == [0, 1, 2], labels
+
+# A refused binary request: the client reports the server's reason, not a decoding error.
+bad = [http.InferInput("input-0", [1, 3], "FP32")]
+bad[0].set_data_from_numpy(np.zeros((1, 3), dtype=np.float32))
+try:
+    client.infer("iris", bad)
+    raise AssertionError("a binary [1, 3] input was accepted")
+except InferenceServerException as error:
+    assert error.status() == "400", error.status()
+    assert error.message().startswith("input `input-0` has shape [-1, 4]"), error.message()
+
+print(
+    "tritonclient conformance: live, ready, server and model metadata, JSON and binary "
+    "inference, a refused JSON and a refused binary request, all as expected"
+)
