@@ -94,15 +94,24 @@ fn a_flipped_gradient_sign() {
         Check::LossDecreases,
     );
     assert_eq!(failure.summary, "the loss did not go down");
-    for (seed, verdicts) in sweep(&MLP, || Mlp::new(Bug::FlippedSign)) {
-        let decreases = verdicts
-            .iter()
-            .find(|(c, _)| *c == Check::LossDecreases)
-            .unwrap();
-        assert!(
-            decreases.1.is_err(),
-            "seed {seed}: gradient ascent must not pass loss_decreases"
-        );
+    for (group, verdicts) in [
+        (
+            "logreg",
+            sweep(&LOGREG, || LogisticRegression::new(Bug::FlippedSign)),
+        ),
+        ("mlp", sweep(&MLP, || Mlp::new(Bug::FlippedSign))),
+    ] {
+        assert_eq!(verdicts.len(), SEEDS.count());
+        for (seed, verdicts) in verdicts {
+            let decreases = verdicts
+                .iter()
+                .find(|(c, _)| *c == Check::LossDecreases)
+                .unwrap();
+            assert!(
+                decreases.1.is_err(),
+                "{group} seed {seed}: gradient ascent must not pass loss_decreases"
+            );
+        }
     }
 }
 
@@ -178,6 +187,17 @@ fn an_unseeded_rng() {
         || Mlp::new(Bug::UnseededInit),
         &[Check::Deterministic],
     );
+    for (seed, verdicts) in sweep(&LOGREG, || LogisticRegression::new(Bug::UnseededInit)) {
+        let deterministic = &verdicts
+            .iter()
+            .find(|(c, _)| *c == Check::Deterministic)
+            .unwrap()
+            .1;
+        assert!(
+            deterministic.is_err(),
+            "logreg seed {seed}: an unseeded init must fail deterministic"
+        );
+    }
     let failure = failure_of(
         &LOGREG,
         || LogisticRegression::new(Bug::UnseededInit),

@@ -171,18 +171,45 @@ fn two_hundred_requests_from_eight_threads_are_all_answered_correctly() {
     assert_eq!(answered, 200);
 }
 
-/// The latency report of 200 single requests (no budget: how fast a loopback server answers on
-/// a shared CI machine is not this test's business; the report is).
+/// The latency report of 200 single requests: it times every call it made, each an answered
+/// request, and its percentiles and budget verdicts are those of its own timings. (No budget on
+/// the speed itself: how fast a loopback server answers on a shared CI machine is not this
+/// test's business; the report is.)
 #[ml_test(e2e, exclusive)]
 fn the_latency_of_single_requests_is_reported() {
     let server = e2e::client();
     let one = array![[6.7f32, 3.0, 5.2, 2.3]];
+    let calls = std::cell::Cell::new(0usize);
     let report = ml_test::latency(200, || {
+        calls.set(calls.get() + 1);
         assert_eq!(server.infer(MODEL, &one).into_raw_vec_and_offset().0, [2.0]);
     });
     println!("{report}");
+    // Every call but the warm-up is a sample, and a request over TCP takes time.
     assert_eq!(report.samples(), 200);
-    assert!(report.percentile(99.0) >= report.percentile(50.0));
+    assert_eq!(calls.get(), 200 + report.warmup());
+    assert_eq!(report.timings().len(), 200);
+    assert!(report.min() > Duration::ZERO, "{report}");
+    // The median and p99 are numpy's linear-interpolation percentiles of the timings.
+    let mut sorted: Vec<f64> = report.timings().iter().map(Duration::as_secs_f64).collect();
+    sorted.sort_by(f64::total_cmp);
+    let numpy = |p: f64| {
+        let rank = p / 100.0 * (sorted.len() - 1) as f64;
+        let (low, high) = (rank.floor() as usize, rank.ceil() as usize);
+        sorted[low] + (sorted[high] - sorted[low]) * (rank - low as f64)
+    };
+    for p in [50.0, 99.0] {
+        let reported = report.percentile(p).as_secs_f64();
+        assert!(
+            (reported - numpy(p)).abs() < 1e-9,
+            "p{p}: {reported} vs {}",
+            numpy(p)
+        );
+    }
+    // A budget above the slowest call holds; one below the fastest breaks.
+    report.assert_below(99, report.max() + Duration::from_millis(1));
+    let broken = std::panic::catch_unwind(|| report.assert_below(50, report.min() / 2));
+    assert!(broken.is_err(), "a budget of half the fastest call held");
 }
 
 /// A free loopback port.

@@ -553,9 +553,44 @@ async fn an_async_sweep_runs_each_seed_in_its_context() {
     tokio::task::yield_now().await;
     let context = ml_test::context::current().expect("still there after an await");
     assert_eq!(context.seed(), before);
-    if let SeedSource::Sweep { run, of: 3 } = context.seed_source() {
-        assert_eq!(ASYNC_RUNS.fetch_add(1, Ordering::SeqCst) + 1, run);
+    match context.seed_source() {
+        SeedSource::Sweep { run, of: 3 } => {
+            assert_eq!(ASYNC_RUNS.fetch_add(1, Ordering::SeqCst) + 1, run);
+        }
+        // ML_TEST_SEED replaces the sweep with one run of that seed.
+        _ if std::env::var_os("ML_TEST_SEED").is_some() => {}
+        other => panic!("expected a run of a 3-seed sweep, got one {other}"),
     }
+}
+
+static ASYNC_SWEEP: TestEntry =
+    TestEntry::new("evaluation::async_sweep", Tier::Unit, file!(), line!()).with_seeds(3);
+static ASYNC_SWEEP_SEEDS: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
+
+/// The async sweep runner itself: every run happens, in order, each with its own seed held
+/// across an await.
+#[ml_test]
+fn an_async_sweep_runs_every_seed() {
+    if std::env::var_os("ML_TEST_SEED").is_some() {
+        return; // the variable replaces the sweep; covered in tests/cargo_tiers.rs
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(ml_test::__private::run_async_seeds(
+        &ASYNC_SWEEP,
+        || async {
+            let seed = ml_test::context::current().unwrap().seed();
+            tokio::task::yield_now().await;
+            assert_eq!(ml_test::context::current().unwrap().seed(), seed);
+            ASYNC_SWEEP_SEEDS.lock().unwrap().push(seed);
+        },
+    ));
+    let base = ml_test::context::seed_from_name("async_sweep");
+    assert_eq!(
+        *ASYNC_SWEEP_SEEDS.lock().unwrap(),
+        ml_test::context::sweep_seeds(base, 3)
+    );
 }
 
 /// Integer literals read as numbers wherever a number is taken.

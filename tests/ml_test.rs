@@ -105,15 +105,29 @@ fn seed_option_seeds_the_rng() {
     assert_ne!(first, second, "each call gets its own stream");
 }
 
+static REPLAYED: TestEntry = TestEntry::new("ml_test::replayed", Tier::Unit, file!(), line!());
+static REPLAYED_DRAWS: std::sync::Mutex<Vec<Vec<u64>>> = std::sync::Mutex::new(Vec::new());
+
 #[ml_test]
 fn rng_streams_repeat_across_runs_of_the_same_test() {
-    // Same seed and the same call order give the same numbers as another run would; the
-    // streams are a function of (seed, call index) only.
-    let ctx = context::current().unwrap();
-    let a: Vec<u32> = (0..3).map(|_| rng().random()).collect();
-    let mut replay_ctx_rng = StdRng::seed_from_u64(ctx.seed());
-    assert_eq!(a[0], replay_ctx_rng.random::<u32>());
-    assert_ne!(a[1], a[2]);
+    // Two full runs of one test, each drawing from three rng() streams: the same seed and call
+    // order give the same numbers; the streams are a function of (seed, call index) only.
+    fn body() {
+        let draws: Vec<u64> = (0..3).flat_map(|_| rng().random::<[u64; 2]>()).collect();
+        REPLAYED_DRAWS.lock().unwrap().push(draws);
+    }
+    ml_test::__private::run(&REPLAYED, body);
+    ml_test::__private::run(&REPLAYED, body);
+    let runs = std::mem::take(&mut *REPLAYED_DRAWS.lock().unwrap());
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0], runs[1], "a second run draws what the first did");
+    let seed = expected_seed(context::seed_from_name("replayed"));
+    assert_eq!(
+        runs[0][..2],
+        StdRng::seed_from_u64(seed).random::<[u64; 2]>(),
+        "the first stream is StdRng::seed_from_u64(seed)"
+    );
+    assert!(runs[0][0..2] != runs[0][2..4] && runs[0][2..4] != runs[0][4..6]);
 }
 
 #[ml_test]
@@ -158,7 +172,19 @@ fn should_panic_composes() {
 #[ml_test]
 #[test]
 fn a_test_attribute_below_is_kept_not_doubled() {
-    assert!(context::current().is_some());
+    // Kept: libtest runs it, in ml-test's context, under its own name. Not doubled: ml-test
+    // registered it once (a second registration would also fail the run).
+    let context = context::current().expect("run in ml-test's context");
+    assert_eq!(
+        std::thread::current().name(),
+        Some("a_test_attribute_below_is_kept_not_doubled")
+    );
+    assert_eq!(context.name(), "a_test_attribute_below_is_kept_not_doubled");
+    let registered = ml_test::registry()
+        .into_iter()
+        .filter(|test| test.name() == "a_test_attribute_below_is_kept_not_doubled")
+        .count();
+    assert_eq!(registered, 1);
 }
 
 #[ml_test(timeout = "10s")]
@@ -264,12 +290,19 @@ fn a_test_case_of_a_slow_test_is_named_with_the_tier(x: u64) {
     assert_eq!(context.seed(), expected_seed(11));
 }
 
-/// Inner attributes stay at the top of the body, where they apply.
-#[ml_test]
-fn inner_attributes_stay_in_the_body() {
-    #![allow(unused_variables)]
-    #![deny(unused_mut)]
-    let unused = 1;
+/// Inner attributes stay at the top of the body, where they apply. Checked when this file
+/// compiles: the module denies unused variables, and only the body's own `allow` lets
+/// `unused` through, so a dropped or moved inner attribute is a compile error.
+#[deny(unused_variables)]
+mod inner_attributes {
+    use super::*;
+
+    #[ml_test]
+    fn inner_attributes_stay_in_the_body() {
+        #![allow(unused_variables)]
+        let unused = 1;
+        assert!(context::current().is_some());
+    }
 }
 
 #[ml_test(timeout = "50ms")]

@@ -834,6 +834,20 @@ fn each_run_of_a_sweep_gets_its_own_mock(mock: Mock) {
         use ml_test::rand::SeedableRng;
         Linear::random(&mut StdRng::seed_from_u64(seed)).unwrap()
     };
-    let input = array![[1.0f32, 2.0]];
+    // 64 directions around the circle: the labels pin the weight vector's direction to within
+    // 1/64 of a turn, so weights of another seed do not match by luck.
+    let input = directions();
     assert_eq!(weights_model.predict(&input), expected.predict(&input));
+    SWEPT_LABELS
+        .lock()
+        .unwrap()
+        .push(weights_model.predict(&input).unwrap().to_vec());
+    // The last run: the four seeds gave four different models.
+    if run == 3 {
+        let labels = SWEPT_LABELS.lock().unwrap();
+        let distinct: std::collections::HashSet<&Vec<i64>> = labels.iter().collect();
+        assert_eq!(distinct.len(), 4, "each seed gives other weights");
+    }
 }
+
+static SWEPT_LABELS: std::sync::Mutex<Vec<Vec<i64>>> = std::sync::Mutex::new(Vec::new());

@@ -160,7 +160,22 @@ impl Poly {
             unseeded_jitter,
         }
     }
+
+    /// Six targets drawn from the running test's seed: another seed, another batch. Each draw
+    /// is kept in `DRAWN`, so a test can see that the seeds gave different batches.
+    fn drawn(reversed: bool, unseeded_jitter: bool) -> Poly {
+        use ml_test::rand::Rng;
+        let mut rng = ml_test::rng();
+        let y: Vec<f64> = (0..6).map(|_| rng.random_range(0.0..1.0)).collect();
+        DRAWN.lock().unwrap().push(y.clone());
+        Poly {
+            y,
+            ..Poly::new(reversed, unseeded_jitter)
+        }
+    }
 }
+
+static DRAWN: std::sync::Mutex<Vec<Vec<f64>>> = std::sync::Mutex::new(Vec::new());
 
 /// Solves `a w = b` by Gaussian elimination with partial pivoting.
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
@@ -300,9 +315,22 @@ fn failing_checks(build: fn() -> Poly) -> Vec<ml_test::convergence::FitCheck> {
 fn each_fitting_bug_fails_its_check_on_every_seed() {
     use ml_test::convergence::FitCheck;
     assert_eq!(failing_checks(|| Poly::new(false, false)), []);
+    // Each seed draws its own batch (the sweep runs the builder in a context of that seed).
+    DRAWN.lock().unwrap().clear();
+    for seed in 0..10 {
+        let verdicts = SWEEP.sweep(|| Poly::drawn(false, false), seed, &FitCheck::ALL);
+        assert!(
+            verdicts.iter().all(|(_, v)| v.is_ok()),
+            "seed {seed}: {verdicts:?}"
+        );
+    }
+    let batches = DRAWN.lock().unwrap().clone();
+    let distinct: std::collections::HashSet<String> =
+        batches.iter().map(|y| format!("{y:?}")).collect();
+    assert_eq!(distinct.len(), 10, "{batches:?}");
     // Degree = 5 - capacity: the top of the sweep is a constant.
     for seed in 0..10 {
-        let verdicts = SWEEP.sweep(|| Poly::new(true, false), seed, &FitCheck::ALL);
+        let verdicts = SWEEP.sweep(|| Poly::drawn(true, false), seed, &FitCheck::ALL);
         let failing: Vec<FitCheck> = verdicts
             .iter()
             .filter(|(_, v)| v.is_err())
@@ -313,9 +341,13 @@ fn each_fitting_bug_fails_its_check_on_every_seed() {
     // Targets jittered by an unseeded generator: two fits with one seed differ, every time.
     let unseeded = (0..10)
         .filter(|&seed| {
-            SWEEP.sweep(|| Poly::new(false, true), seed, &[FitCheck::Deterministic])[0]
-                .1
-                .is_err()
+            SWEEP.sweep(
+                || Poly::drawn(false, true),
+                seed,
+                &[FitCheck::Deterministic],
+            )[0]
+            .1
+            .is_err()
         })
         .count();
     assert_eq!(unseeded, 10);

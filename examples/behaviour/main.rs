@@ -345,10 +345,9 @@ fn a_leaky_split_is_caught_by_content_not_by_id() {
         test.push(copy);
     }
     ml_test::data::assert_disjoint(&train, &test, |row| row.applicant.id);
-    let leak = std::panic::catch_unwind(|| {
-        ml_test::data::assert_disjoint(&train, &test, content_key)
-    })
-    .expect_err("five copies leak");
+    let leak =
+        std::panic::catch_unwind(|| ml_test::data::assert_disjoint(&train, &test, content_key))
+            .expect_err("five copies leak");
     let message = leak.downcast_ref::<String>().expect("a report");
     assert!(
         message.starts_with("split leak: 5 of 105 test records (4.8%) share a key"),

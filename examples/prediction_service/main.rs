@@ -116,21 +116,39 @@ mod tests {
         assert_eq!(mock.call_count(), 1);
     }
 
-    /// Random weights: the real architecture, no weights file. The batch of five gets five
-    /// predictions, each a valid class, whatever the weights.
+    /// Random weights: the real architecture, no weights file. Each row of a batch of five gets
+    /// a valid class, and the one the model gives that row alone: the service keeps the rows
+    /// apart and in order.
     #[random_weights(seed = 11, loader = load_classifier)]
     #[tokio::test]
-    async fn a_batch_gets_one_valid_class_per_row() {
-        let rows = vec![[5.1, 3.5, 1.4, 0.2]; 5];
+    async fn a_batch_gets_each_rows_own_class() {
+        let rows = [
+            [5.1f32, 3.5, 1.4, 0.2],
+            [5.9, 3.0, 4.2, 1.5],
+            [6.7, 3.0, 5.2, 2.3],
+            [0.5, 4.0, 0.1, 9.0],
+            [9.0, 0.2, 8.5, 0.1],
+        ];
         let batch = json!({ "features": rows });
         let (status, reply) = post(&batch.to_string()).await;
         assert_eq!(status, StatusCode::OK, "{reply}");
-        let predictions = reply["predictions"].as_array().unwrap();
+        let predictions: Vec<i64> = reply["predictions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_i64().unwrap())
+            .collect();
         assert_eq!(predictions.len(), 5);
+        let model = load_classifier().unwrap();
+        for (row, prediction) in rows.iter().zip(&predictions) {
+            assert!((0..CLASSES as i64).contains(prediction));
+            let alone = model.predict(&array![*row]).unwrap();
+            assert_eq!(alone.to_vec(), [*prediction], "row {row:?}");
+        }
+        // Rows of more than one class, so a service that mixed rows up would be caught.
         assert!(
-            predictions
-                .iter()
-                .all(|p| (0..CLASSES as i64).contains(&p.as_i64().unwrap()))
+            predictions.iter().any(|p| *p != predictions[0]),
+            "{predictions:?}"
         );
     }
 

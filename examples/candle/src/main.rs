@@ -300,13 +300,17 @@ mod tests {
                 c.model, c.failed, c.failed_former
             );
         }
-        assert_eq!(results[0].failed, 0, "false positives on the correct MLP");
-        assert_eq!(results[1].failed, 50, "a summed loss escaped");
-        // Measured: 48 of 50 (95% over 2,000 seeds): candle's wide init hides a few.
-        assert!(
-            results[2].failed >= 45,
-            "wrong classes caught only {}/50",
-            results[2].failed
+        // BENCHMARKS.md's 50-seed column, exactly: the seeds and candle's CPU arithmetic are
+        // fixed, so a change here is a change of the check. Candle's wide init hides the
+        // wrong class count on 2 seeds of 50 (95% over 2,000 seeds).
+        let figures: Vec<(usize, usize)> = results
+            .iter()
+            .map(|c| (c.failed, c.failed_former))
+            .collect();
+        assert_eq!(
+            figures,
+            [(0, 32), (50, 50), (48, 50)],
+            "(caught, caught by the former rule) for the correct MLP, a summed loss, ten outputs"
         );
     }
 
