@@ -13,6 +13,19 @@
 //! assert_eq!(labels.into_raw_vec_and_offset().0, [0.0]);
 //! ```
 //!
+//! [`client`] reads the deployment's settings from the environment, so one test binary runs
+//! against any deployment:
+//!
+//! | variable | what |
+//! |---|---|
+//! | `ML_TEST_ENDPOINT` | the base URL (`https://` needs the `e2e-tls` feature) |
+//! | `ML_TEST_TOKEN` | sent as `Authorization: Bearer <token>`; never printed |
+//! | `ML_TEST_HEADERS` | more headers, `Name: value` pairs split by `;` (`Host: iris.default.example.com`) |
+//! | `ML_TEST_TIMEOUT` | how long a request may take, humantime's grammar (`30s`, the default) |
+//! | `ML_TEST_CA_CERT` | a PEM file of certificates to trust (a private CA, a self-signed server; `e2e-tls`) |
+//!
+//! [`Client::new`] and its `with_*` methods set the same in code.
+//!
 //! A test of the `e2e` tier must reach a deployment: [`endpoint`] (or [`client`]) panics naming
 //! `ML_TEST_ENDPOINT` when it is unset, and a test that no deployment answered (through a
 //! [`Client`] or a [`Server`] it started; any HTTP answer counts, an error status included) fails
@@ -22,15 +35,28 @@
 use std::fmt;
 use std::io::Read as _;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ndarray::{ArrayBase, ArrayD, Data, Dimension, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 use serde_json::{Value, json};
 
 use crate::context;
-use crate::numeric::{Dtype, Element, Numbers, Numeric};
+use crate::numeric::{Dtype, Numbers, Numeric};
 
 pub use crate::prerequisites::ENDPOINT_VAR;
+
+/// The bearer token [`client`] sends (`Authorization: Bearer <token>`).
+pub const TOKEN_VAR: &str = "ML_TEST_TOKEN";
+/// More headers for [`client`]: `Name: value` pairs split by `;`.
+pub const HEADERS_VAR: &str = "ML_TEST_HEADERS";
+/// The request timeout of [`client`], in humantime's grammar (`30s`, `500ms`).
+pub const TIMEOUT_VAR: &str = "ML_TEST_TIMEOUT";
+/// A PEM file of certificates [`client`] trusts, beside the usual roots (feature `e2e-tls`).
+pub const CA_CERT_VAR: &str = "ML_TEST_CA_CERT";
+
+/// How long a request may take unless [`TIMEOUT_VAR`] or [`Client::with_timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The base URL in `ML_TEST_ENDPOINT`, without a trailing `/`.
 ///
@@ -48,12 +74,64 @@ pub fn endpoint() -> String {
     }
 }
 
-/// A client of the deployment in `ML_TEST_ENDPOINT`.
+/// A client of the deployment in `ML_TEST_ENDPOINT`, with the token, headers, timeout and
+/// certificates of the other variables (see the [module docs](self)).
 ///
 /// # Panics
-/// When the variable is unset, naming it.
+/// When `ML_TEST_ENDPOINT` is unset, or a variable's value is not valid: the message names the
+/// variable and what it takes.
 pub fn client() -> Client {
-    Client::new(&endpoint())
+    client_from(&endpoint(), |name| std::env::var(name).ok())
+}
+
+/// [`client`], with the variables read through `var`.
+fn client_from(endpoint: &str, var: impl Fn(&str) -> Option<String>) -> Client {
+    let var = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+    let mut client = Client::new(endpoint);
+    if let Some(token) = var(TOKEN_VAR) {
+        client = client.with_bearer_token(token.trim());
+    }
+    if let Some(headers) = var(HEADERS_VAR) {
+        for pair in headers.split(';').filter(|pair| !pair.trim().is_empty()) {
+            let Some((name, value)) = pair.split_once(':') else {
+                panic!(
+                    "{HEADERS_VAR}: `{}` is not a header; write `Name: value` pairs split by `;`, \
+                     e.g. {HEADERS_VAR}=\"Host: iris.default.example.com; X-Team: ml\"",
+                    pair.trim()
+                );
+            };
+            client = client.with_header(name.trim(), value.trim());
+        }
+    }
+    if let Some(timeout) = var(TIMEOUT_VAR) {
+        let parsed = humantime::parse_duration(timeout.trim()).unwrap_or_else(|error| {
+            panic!(
+                "{TIMEOUT_VAR}={timeout:?} is not a duration ({error}); write one as humantime \
+                 does: 30s, 500ms, 2m"
+            )
+        });
+        client = client.with_timeout(parsed);
+    }
+    if let Some(path) = var(CA_CERT_VAR) {
+        client = with_ca_file(client, path.trim());
+    }
+    client
+}
+
+#[cfg(feature = "e2e-tls")]
+fn with_ca_file(client: Client, path: &str) -> Client {
+    let pem = std::fs::read(path).unwrap_or_else(|error| {
+        panic!("{CA_CERT_VAR}={path:?} cannot be read: {error}; give the path of a PEM file")
+    });
+    client.with_root_certificates(&pem)
+}
+
+#[cfg(not(feature = "e2e-tls"))]
+fn with_ca_file(_: Client, path: &str) -> Client {
+    panic!(
+        "{CA_CERT_VAR}={path:?} is set, but this build of ml-test has no TLS: turn on its \
+         `e2e-tls` feature"
+    )
 }
 
 /// A failed request: the HTTP status (none when no answer came) and what the server said.
@@ -98,28 +176,145 @@ pub struct ModelMetadata {
     pub outputs: Vec<TensorSpec>,
 }
 
-/// A client of one server, by its base URL (`http://host:port`).
-#[derive(Clone, Debug)]
+/// A client of one server, by its base URL (`http://host:port`, or `https://` with the
+/// `e2e-tls` feature). Its `Debug` output never shows a token.
+#[derive(Clone)]
 pub struct Client {
     base: String,
     agent: ureq::Agent,
+    /// Sent with every request; an `Authorization` value is never printed.
+    headers: Vec<(ureq::http::HeaderName, ureq::http::HeaderValue)>,
+    timeout: Duration,
+    /// Certificates trusted beside the usual roots.
+    #[cfg(feature = "e2e-tls")]
+    roots: Vec<ureq::tls::Certificate<'static>>,
     /// Each model's first input name, from its metadata: asked once per model, not per `infer`,
     /// so a latency measured over `infer` is the inference's.
-    input_names: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+    input_names: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(name, value)| match name {
+                &ureq::http::header::AUTHORIZATION => format!("{name}: <redacted>"),
+                _ => format!("{name}: {}", value.to_str().unwrap_or("<not text>")),
+            })
+            .collect();
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("headers", &headers)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
-    /// A client of the server at `base_url`.
+    /// A client of the server at `base_url`, with no extra headers and the default timeout.
+    ///
+    /// # Panics
+    /// On an `https://` URL when ml-test is built without its `e2e-tls` feature.
     pub fn new(base_url: &str) -> Client {
+        let base = base_url.trim().trim_end_matches('/').to_owned();
+        if cfg!(not(feature = "e2e-tls")) && base.starts_with("https://") {
+            panic!(
+                "{base} is an https:// URL, and this build of ml-test has no TLS: turn on its \
+                 `e2e-tls` feature (`ml-test = {{ .., features = [\"testing\", \"e2e-tls\"] }}`)"
+            );
+        }
+        Client {
+            base,
+            agent: ureq::Agent::new_with_defaults(),
+            headers: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            #[cfg(feature = "e2e-tls")]
+            roots: Vec::new(),
+            input_names: Arc::default(),
+        }
+        .rebuilt()
+    }
+
+    /// The agent for the current settings.
+    fn rebuilt(mut self) -> Client {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build();
-        Client {
-            base: base_url.trim_end_matches('/').to_owned(),
-            agent: config.new_agent(),
-            input_names: std::sync::Arc::default(),
-        }
+            .timeout_global(Some(self.timeout));
+        #[cfg(feature = "e2e-tls")]
+        let config = {
+            use ureq::tls::{RootCerts, TlsConfig};
+            let roots = if self.roots.is_empty() {
+                RootCerts::WebPki
+            } else {
+                RootCerts::new_with_certs(&self.roots)
+            };
+            config.tls_config(TlsConfig::builder().root_certs(roots).build())
+        };
+        self.agent = config.build().new_agent();
+        self
+    }
+
+    /// Sends `name: value` with every request (a `Host` for an ingress that routes by it, an
+    /// API key). A header set twice keeps the last value.
+    ///
+    /// # Panics
+    /// When `name` or `value` is not a valid HTTP header name or value.
+    #[must_use]
+    pub fn with_header(mut self, name: &str, value: &str) -> Client {
+        let name = ureq::http::HeaderName::from_bytes(name.as_bytes())
+            .unwrap_or_else(|_| panic!("`{name}` is not a valid HTTP header name"));
+        let value = ureq::http::HeaderValue::from_str(value).unwrap_or_else(|_| {
+            panic!("the value given for header `{name}` is not a valid HTTP header value")
+        });
+        self.headers.retain(|(existing, _)| *existing != name);
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>` with every request. The token is never printed:
+    /// not by `Debug`, not in an error.
+    ///
+    /// # Panics
+    /// When the token holds characters a header cannot carry (a newline).
+    #[must_use]
+    pub fn with_bearer_token(mut self, token: &str) -> Client {
+        let mut value = ureq::http::HeaderValue::from_str(&format!("Bearer {token}"))
+            .unwrap_or_else(|_| panic!("the bearer token holds characters a header cannot carry"));
+        value.set_sensitive(true);
+        let name = ureq::http::header::AUTHORIZATION;
+        self.headers.retain(|(existing, _)| *existing != name);
+        self.headers.push((name, value));
+        self
+    }
+
+    /// How long one request may take, connecting included ([`DEFAULT_TIMEOUT`] unless set).
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Client {
+        self.timeout = timeout;
+        self.rebuilt()
+    }
+
+    /// Trusts the certificates in `pem` (a private CA, or a self-signed server's own
+    /// certificate) beside the usual web roots.
+    ///
+    /// # Panics
+    /// When `pem` holds no PEM certificate.
+    #[cfg(feature = "e2e-tls")]
+    #[must_use]
+    pub fn with_root_certificates(mut self, pem: &[u8]) -> Client {
+        let certificates: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(certificate)) => Some(certificate),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            !certificates.is_empty(),
+            "no PEM certificate (-----BEGIN CERTIFICATE-----) in the root certificates given"
+        );
+        self.roots.extend(certificates);
+        self.rebuilt()
     }
 
     /// The server's base URL.
@@ -127,17 +322,23 @@ impl Client {
         &self.base
     }
 
+    fn with_headers<B>(&self, mut request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        request
+    }
+
     fn get(&self, path: &str) -> Result<Value, Error> {
         let url = format!("{}{path}", self.base);
-        let response = self.agent.get(&url).call();
+        let response = self.with_headers(self.agent.get(&url)).call();
         answer(self.answered(&url, response)?)
     }
 
     fn post(&self, path: &str, body: &str) -> Result<Value, Error> {
         let url = format!("{}{path}", self.base);
         let response = self
-            .agent
-            .post(&url)
+            .with_headers(self.agent.post(&url))
             .header("content-type", "application/json")
             .send(body);
         answer(self.answered(&url, response)?)
@@ -211,34 +412,37 @@ impl Client {
         })
     }
 
-    /// Sends `x` as the model's first input (named from its metadata) and returns the first
-    /// output, in the shape the server gives.
+    /// Sends `x` (any numeric value: an ndarray, a nested `Vec`, a tensor) as the model's
+    /// first input (named from its metadata) and returns the first output, in the shape the
+    /// server gives. A test helper: it panics on failure; [`try_infer`](Self::try_infer) returns
+    /// the failure instead.
     ///
     /// # Panics
-    /// When the request fails, with the status and the server's error text; use
-    /// [`infer_request`](Self::infer_request) to test failures.
-    pub fn infer<A, S, D>(&self, name: &str, x: &ArrayBase<S, D>) -> ArrayD<f64>
-    where
-        A: Element,
-        S: Data<Elem = A>,
-        D: Dimension,
-    {
-        let attempt = || -> Result<ArrayD<f64>, Error> {
-            let input = self.first_input(name)?;
-            let response = self.infer_request(name).input(&input, x).send()?;
-            response
-                .outputs
-                .into_iter()
-                .next()
-                .map(|(_, array)| array)
-                .ok_or(Error {
-                    status: Some(200),
-                    message: "the response has no output".into(),
-                })
-        };
-        attempt().unwrap_or_else(|error| {
+    /// When the request fails, with the status and the server's error text.
+    #[track_caller]
+    pub fn infer<T: Numeric>(&self, name: &str, x: &T) -> ArrayD<f64> {
+        self.try_infer(name, x).unwrap_or_else(|error| {
             panic!("inference on `{name}` at {} failed: {error}", self.base)
         })
+    }
+
+    /// [`infer`](Self::infer), with a failure as an [`Error`] (its status, and the server's
+    /// text): to test how a deployment refuses a request, or to retry.
+    ///
+    /// # Errors
+    /// When the server cannot be reached, answers with an error status, or sends no output.
+    pub fn try_infer<T: Numeric>(&self, name: &str, x: &T) -> Result<ArrayD<f64>, Error> {
+        let input = self.first_input(name)?;
+        let response = self.infer_request(name).input(&input, x).send()?;
+        response
+            .outputs
+            .into_iter()
+            .next()
+            .map(|(_, array)| array)
+            .ok_or(Error {
+                status: Some(200),
+                message: "the response has no output".into(),
+            })
     }
 
     /// The name of `model`'s first input, from its metadata (`input-0` if it lists none).
@@ -567,5 +771,126 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_file(&self.stderr_path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    fn panic_of(f: impl FnOnce() -> Client) -> String {
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .expect_err("the variable is refused");
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_variables_set_token_headers_and_timeout() {
+        let client = client_from(
+            "http://127.0.0.1:9/",
+            vars(&[
+                (TOKEN_VAR, " s3cret "),
+                (HEADERS_VAR, "Host: iris.default.example.com; X-Team : ml ;"),
+                (TIMEOUT_VAR, "2s 500ms"),
+            ]),
+        );
+        assert_eq!(client.base_url(), "http://127.0.0.1:9");
+        assert_eq!(client.timeout, Duration::from_millis(2500));
+        let headers: Vec<(String, String)> = client
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                ("authorization".to_owned(), "Bearer s3cret".to_owned()),
+                ("host".to_owned(), "iris.default.example.com".to_owned()),
+                ("x-team".to_owned(), "ml".to_owned()),
+            ]
+        );
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        // Unset and blank variables change nothing.
+        let plain = client_from("http://h", vars(&[(TOKEN_VAR, " "), (HEADERS_VAR, "")]));
+        assert!(plain.headers.is_empty());
+        assert_eq!(plain.timeout, DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable_and_what_it_takes() {
+        let message = panic_of(|| client_from("http://h", vars(&[(HEADERS_VAR, "Host")])));
+        assert!(
+            message.starts_with("ML_TEST_HEADERS: `Host` is not a header; write `Name: value`"),
+            "{message}"
+        );
+        let message = panic_of(|| client_from("http://h", vars(&[(TIMEOUT_VAR, "soon")])));
+        assert!(
+            message.starts_with("ML_TEST_TIMEOUT=\"soon\" is not a duration"),
+            "{message}"
+        );
+        let message = panic_of(|| client_from("http://h", vars(&[(HEADERS_VAR, "Bad Name: x")])));
+        assert!(
+            message.contains("`Bad Name` is not a valid HTTP header name"),
+            "{message}"
+        );
+    }
+
+    /// A self-signed certificate (`openssl req -x509 -newkey ec ...`, CN "ml-test example CA"):
+    /// only its PEM form matters here.
+    #[cfg(feature = "e2e-tls")]
+    const CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----\nMIIBjzCCATWgAwIBAgIUX/wuoB2tdcFFoNBz7d7Az3lfx4owCgYIKoZIzj0EAwIw\nHTEbMBkGA1UEAwwSbWwtdGVzdCBleGFtcGxlIENBMB4XDTI2MTIwNTA4MTgwMloX\nDTM2MTIwMjA4MTgwMlowHTEbMBkGA1UEAwwSbWwtdGVzdCBleGFtcGxlIENBMFkw\nEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEx0kW6eOuYC5jmpROg4N/whUYldf/vaBr\nOdbD+PpgQvwHKR8xqltD94NrhofPrC5PpoDjDXl93HCYLEkWvfJ4GKNTMFEwHQYD\nVR0OBBYEFEMhyrOM8+jJlYgnjCAlIy91VKYiMB8GA1UdIwQYMBaAFEMhyrOM8+jJ\nlYgnjCAlIy91VKYiMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIh\nAKq3gFGJCX4lXYX0K6ICPGr5qfl2MvCkaG7jdp5Rn83cAiBKWLama+lCyOvBEERb\n5fRqB1eXq9uE/fGGNis3LRJK4Q==\n-----END CERTIFICATE-----\n";
+
+    #[cfg(feature = "e2e-tls")]
+    #[test]
+    fn the_ca_variable_adds_the_files_certificates() {
+        let dir = std::env::temp_dir().join(format!("ml-test-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (pem, text) = (dir.join("ca.pem"), dir.join("ca.txt"));
+        std::fs::write(&pem, CERTIFICATE.repeat(2)).unwrap();
+        std::fs::write(&text, "not a certificate").unwrap();
+        let client = client_from("https://h", vars(&[(CA_CERT_VAR, pem.to_str().unwrap())]));
+        assert_eq!(client.roots.len(), 2);
+        let message =
+            panic_of(|| client_from("https://h", vars(&[(CA_CERT_VAR, text.to_str().unwrap())])));
+        assert!(message.starts_with("no PEM certificate"), "{message}");
+        let message = panic_of(|| client_from("https://h", vars(&[(CA_CERT_VAR, "/nonexistent")])));
+        assert!(
+            message.starts_with("ML_TEST_CA_CERT=\"/nonexistent\" cannot be read"),
+            "{message}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(not(feature = "e2e-tls"))]
+    #[test]
+    fn without_tls_https_and_the_ca_variable_name_the_feature() {
+        let message = panic_of(|| Client::new("https://h"));
+        assert!(
+            message.contains("turn on its `e2e-tls` feature"),
+            "{message}"
+        );
+        let message = panic_of(|| client_from("http://h", vars(&[(CA_CERT_VAR, "ca.pem")])));
+        assert!(
+            message.contains("turn on its `e2e-tls` feature"),
+            "{message}"
+        );
     }
 }
