@@ -149,6 +149,17 @@ pub(crate) fn attribute_args(attr: &Attribute) -> TokenStream {
     }
 }
 
+/// Whether the fn already carries a test attribute (`#[test]`, `#[tokio::test]`,
+/// `#[::core::prelude::v1::test]`, ...): then ml-test adds none.
+pub(crate) fn has_test_attribute(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "test")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

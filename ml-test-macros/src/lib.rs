@@ -2,13 +2,15 @@
 //! Procedural macros of [ml-test](https://docs.rs/ml-test). Depend on `ml-test` and use its
 //! re-exports; the expansions name only `::ml_test::__private`.
 //!
-//! One pipeline serves the four test attributes: the topmost one gathers the others on the fn
-//! (`spec.rs`), each attribute's arguments are read by its parser in `args/` through one option
-//! engine (`options.rs`), and `render.rs` writes the test. `#[model_loader]` marks production
-//! code and has an expansion of its own (`loader.rs`).
+//! One pipeline serves the four test attributes, entered in `expand.rs`: the topmost attribute
+//! gathers the others on the fn into a spec and validates it (`spec.rs`), each attribute's
+//! arguments read by its parser in `args/` through one option engine (`options.rs`); then
+//! `render.rs` writes the test. `#[model_loader]` marks production code and has an expansion of
+//! its own (`loader.rs`).
 
 mod args;
 mod diag;
+mod expand;
 mod item;
 mod loader;
 mod names;
@@ -25,27 +27,27 @@ use spec::Attribute;
 #[proc_macro_attribute]
 pub fn ml_test(args: TokenStream, item: TokenStream) -> TokenStream {
     let above = order::test_attribute_above(proc_macro::Span::call_site());
-    spec::expand(Attribute::MlTest, args.into(), item.into(), above).into()
+    expand::expand(Attribute::MlTest, args.into(), item.into(), above).into()
 }
 
 #[doc = include_str!("../docs/overfit_check.md")]
 #[proc_macro_attribute]
 pub fn overfit_check(args: TokenStream, item: TokenStream) -> TokenStream {
-    spec::expand(Attribute::OverfitCheck, args.into(), item.into(), None).into()
+    expand::expand(Attribute::OverfitCheck, args.into(), item.into(), None).into()
 }
 
 #[doc = include_str!("../docs/mock_model.md")]
 #[proc_macro_attribute]
 pub fn mock_model(args: TokenStream, item: TokenStream) -> TokenStream {
     let above = order::test_attribute_above(proc_macro::Span::call_site());
-    spec::expand(Attribute::MockModel, args.into(), item.into(), above).into()
+    expand::expand(Attribute::MockModel, args.into(), item.into(), above).into()
 }
 
 #[doc = include_str!("../docs/random_weights.md")]
 #[proc_macro_attribute]
 pub fn random_weights(args: TokenStream, item: TokenStream) -> TokenStream {
     let above = order::test_attribute_above(proc_macro::Span::call_site());
-    spec::expand(Attribute::RandomWeights, args.into(), item.into(), above).into()
+    expand::expand(Attribute::RandomWeights, args.into(), item.into(), above).into()
 }
 
 #[doc = include_str!("../docs/model_loader.md")]

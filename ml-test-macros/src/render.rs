@@ -15,9 +15,10 @@ use crate::args::mock::{Behaviour, MockArgs, Number, NumericLiteral, RandomArgs,
 use crate::args::overfit::{DEFAULT_STEPS, OverfitArgs};
 use crate::args::test::TestArgs;
 use crate::item::FnItem;
+use crate::item::has_test_attribute;
 use crate::names::{FIT_CHECKS, STEP_CHECKS};
-use crate::spec::{Cases, Generator, SYNC_CASE, Spec, track_tiers_var};
-use crate::tiers::{TierSelection, test_ident, tier_tokens};
+use crate::spec::{Cases, Generator, SYNC_CASE, Spec};
+use crate::tiers::{TierSelection, test_ident, tier_tokens, track_tiers_var};
 
 pub(crate) fn render(mut spec: Spec, selection: &TierSelection) -> TokenStream {
     if let Some(cases) = spec.cases {
@@ -80,17 +81,6 @@ fn render_cases(spec: Spec, cases: Cases) -> TokenStream {
         #(#rest)*
         #vis #sig #body
     }
-}
-
-/// Whether the fn already carries a test attribute (`#[test]`, `#[tokio::test]`,
-/// `#[::core::prelude::v1::test]`, ...): then ml-test adds none.
-pub(crate) fn has_test_attribute(attrs: &[Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "test")
-    })
 }
 
 fn has_attribute(attrs: &[Attribute], name: &str) -> bool {

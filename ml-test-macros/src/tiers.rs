@@ -158,6 +158,22 @@ pub(crate) fn first_report_in_crate() -> bool {
     *reporter == here
 }
 
+/// Makes rustc record `ML_TEST_TIERS` in the crate's dep-info, so cargo rebuilds the test crate
+/// when the variable changes (proc macros cannot declare that themselves on stable). Once per
+/// compilation is enough: rustc loads this macro crate once per crate it compiles and expands
+/// every attribute again on every build, so the first expansion of each build emits it. Nothing
+/// else is tracked: the `gpu` and `e2e` prerequisites are read when a test runs.
+pub(crate) fn track_tiers_var(always: bool) -> TokenStream {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static EMITTED: AtomicBool = AtomicBool::new(false);
+    if !always && EMITTED.swap(true, Ordering::Relaxed) {
+        return TokenStream::new();
+    }
+    quote! {
+        const _: ::core::option::Option<&str> = ::core::option_env!(#TIERS_VAR);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

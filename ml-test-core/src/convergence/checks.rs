@@ -13,8 +13,54 @@
 use std::fmt;
 
 use super::TrainingRun;
-use super::group::Check;
 use crate::numeric::Compact;
+
+/// The checks `#[overfit_check]` can generate, one test each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// [`loss_is_finite`]
+    LossIsFinite,
+    /// [`loss_decreases`]
+    LossDecreases,
+    /// [`params_update`]
+    ParamsUpdate,
+    /// [`overfits_batch`]
+    OverfitsBatch,
+    /// [`deterministic`]
+    Deterministic,
+    /// [`loss_at_init`]
+    LossAtInit,
+    /// [`frozen`]
+    Frozen,
+}
+
+impl Check {
+    /// Every check, in the order their tests are generated (the last two only when asked for).
+    pub const ALL: [Check; 7] = [
+        Check::LossIsFinite,
+        Check::LossDecreases,
+        Check::ParamsUpdate,
+        Check::OverfitsBatch,
+        Check::Deterministic,
+        Check::LossAtInit,
+        Check::Frozen,
+    ];
+
+    /// The checks every group runs unless skipped; the others run when their option is given
+    /// (`loss_at_init(classes = C)`, `frozen = [..]`).
+    pub const DEFAULT: [Check; 5] = [
+        Check::LossIsFinite,
+        Check::LossDecreases,
+        Check::ParamsUpdate,
+        Check::OverfitsBatch,
+        Check::Deterministic,
+    ];
+
+    /// The check's name, as its test is named.
+    pub const fn name(self) -> &'static str {
+        crate::names::STEP_CHECKS[self as usize]
+    }
+}
 
 /// Thresholds of the checks. `Default` gives the documented defaults.
 #[derive(Clone, Debug, PartialEq)]

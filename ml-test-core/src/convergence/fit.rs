@@ -413,7 +413,7 @@ impl FitGroup {
     /// [`thresholds`](Self::thresholds) changes them.
     pub const fn standalone(name: &'static str, capacities: &'static [usize]) -> FitGroup {
         FitGroup::new(
-            super::group::standalone_entry(name),
+            shared::standalone_entry(name),
             capacities,
             FitThresholds::DEFAULT,
         )

@@ -2,64 +2,12 @@
 
 use std::sync::OnceLock;
 
-use super::checks::{self, CheckFailure, Thresholds};
+use super::checks::{self, Check, CheckFailure, Thresholds};
 use super::report;
-use super::shared::{self, Verdicts};
+use super::shared::{self, Verdicts, standalone_entry};
 use super::{Trainer, TrainingRun};
 use crate::TestEntry;
 use crate::context::TestContext;
-
-/// The entry of a group made by hand: `name` labels its messages and derives its seed.
-pub(super) const fn standalone_entry(name: &'static str) -> TestEntry {
-    TestEntry::new(name, crate::Tier::Unit, "", 0).of_kind(crate::TestKind::CheckGroup)
-}
-
-/// The checks `#[overfit_check]` can generate, one test each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Check {
-    /// [`checks::loss_is_finite`]
-    LossIsFinite,
-    /// [`checks::loss_decreases`]
-    LossDecreases,
-    /// [`checks::params_update`]
-    ParamsUpdate,
-    /// [`checks::overfits_batch`]
-    OverfitsBatch,
-    /// [`checks::deterministic`]
-    Deterministic,
-    /// [`checks::loss_at_init`]
-    LossAtInit,
-    /// [`checks::frozen`]
-    Frozen,
-}
-
-impl Check {
-    /// Every check, in the order their tests are generated (the last two only when asked for).
-    pub const ALL: [Check; 7] = [
-        Check::LossIsFinite,
-        Check::LossDecreases,
-        Check::ParamsUpdate,
-        Check::OverfitsBatch,
-        Check::Deterministic,
-        Check::LossAtInit,
-        Check::Frozen,
-    ];
-
-    /// The checks every group runs unless skipped; the others run when their option is given
-    /// (`loss_at_init(classes = C)`, `frozen = [..]`).
-    pub const DEFAULT: [Check; 5] = [
-        Check::LossIsFinite,
-        Check::LossDecreases,
-        Check::ParamsUpdate,
-        Check::OverfitsBatch,
-        Check::Deterministic,
-    ];
-
-    /// The check's name, as its test is named.
-    pub const fn name(self) -> &'static str {
-        crate::names::STEP_CHECKS[self as usize]
-    }
-}
 
 /// One `#[overfit_check]`: its options and, once a check has asked for it, its training run.
 ///

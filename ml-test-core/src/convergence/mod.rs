@@ -14,9 +14,9 @@ pub(crate) mod report;
 mod shared;
 mod trainer;
 
-pub use checks::{CheckFailure, Thresholds};
+pub use checks::{Check, CheckFailure, Thresholds};
 pub use fit::{FitCheck, FitGroup, FitRun, FitThresholds, Fitter};
-pub use group::{Check, CheckGroup};
+pub use group::CheckGroup;
 pub use trainer::{Trainer, TryTrainer, param};
 
 /// The training steps of a check group's shared run when `steps = N` does not say.

@@ -1,4 +1,5 @@
-//! One training run per check group, across processes.
+//! What the check groups share: one training run per group across processes, and the entry of
+//! a group made by hand.
 //!
 //! In one test process the checks of a group share their run through a `OnceLock`. Under
 //! nextest each check is a process of its own, so that alone would train once per check. There,
@@ -13,6 +14,12 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use super::checks::CheckFailure;
+use crate::TestEntry;
+
+/// The entry of a group made by hand: `name` labels its messages and derives its seed.
+pub(super) const fn standalone_entry(name: &'static str) -> TestEntry {
+    TestEntry::new(name, crate::Tier::Unit, "", 0).of_kind(crate::TestKind::CheckGroup)
+}
 
 /// What a group's recorded run says about each of its checks, and the series its failure
 /// messages draw (losses per step, or errors per capacity).
