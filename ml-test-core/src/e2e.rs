@@ -448,11 +448,7 @@ impl Client {
     /// The name of `model`'s first input, from its metadata (`input-0` if it lists none).
     fn first_input(&self, model: &str) -> Result<String, Error> {
         let known = |names: &std::collections::HashMap<String, String>| names.get(model).cloned();
-        let lock = || {
-            self.input_names
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-        };
+        let lock = || crate::sync::lock(&self.input_names);
         if let Some(name) = known(&lock()) {
             return Ok(name);
         }

@@ -48,9 +48,7 @@ fn gate() -> &'static Gate {
 }
 
 fn lock(gate: &Gate) -> MutexGuard<'_, State> {
-    gate.state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    crate::sync::lock(&gate.state)
 }
 
 /// Whether any test of this binary is exclusive (read once from the registry).

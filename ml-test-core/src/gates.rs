@@ -15,7 +15,7 @@
 
 use std::fmt;
 
-use crate::numeric::compact;
+use crate::text::compact;
 
 /// Starts a set of quality gates; add gates and call [`check`](Gates::check).
 ///

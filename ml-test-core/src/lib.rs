@@ -30,6 +30,9 @@ mod outcome;
 mod prerequisites;
 mod registry;
 mod runner;
+mod seeds;
+mod sync;
+mod text;
 mod tier;
 
 /// Mocks of model loaders: the handle a `#[mock_model]` test takes ([`Mock`]), the calls it

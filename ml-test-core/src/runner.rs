@@ -176,7 +176,7 @@ pub fn run_with_timeout<R: TestReturn + 'static>(entry: &'static TestEntry, body
             let failure = match context {
                 None => {
                     sweep(entry, body, |started| {
-                        *lock_ignoring_poison(&on_worker) = Some(started.clone());
+                        *crate::sync::lock(&on_worker) = Some(started.clone());
                     });
                     None
                 }
@@ -209,18 +209,12 @@ pub fn run_with_timeout<R: TestReturn + 'static>(entry: &'static TestEntry, body
         Err(mpsc::RecvTimeoutError::Timeout) => {
             // The worker cannot be stopped, but what it holds for the test (mocks, the global
             // mock lock) is released now, so the tests after this one run.
-            if let Some(context) = lock_ignoring_poison(&running).take() {
+            if let Some(context) = crate::sync::lock(&running).take() {
                 context.abandon();
             }
             panic!("{}", timed_out(entry, written, &seed))
         }
     }
-}
-
-fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The output of a future that is ready at its first poll: a case that test-case generated from
@@ -384,11 +378,7 @@ impl<F: Future> Future for Deadline<F> {
         if Instant::now() >= timer.deadline {
             return Poll::Ready(None);
         }
-        let mut waker = timer
-            .state
-            .waker
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut waker = crate::sync::lock(&timer.state.waker);
         if !waker.will_wake(cx.waker()) {
             *waker = cx.waker().clone();
         }
@@ -417,11 +407,7 @@ impl Timer {
                     }
                     thread::park_timeout(deadline - now);
                 }
-                shared
-                    .waker
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .wake_by_ref();
+                crate::sync::lock(&shared.waker).wake_by_ref();
             })
             .unwrap_or_else(|error| panic!("ml-test could not spawn its timeout thread: {error}"));
         Timer {

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use crate::close::Tolerance;
 use crate::model::Model;
-use crate::numeric::{Numbers, Numeric, compact};
+use crate::numeric::{Numbers, Numeric};
+use crate::text::compact;
 
 /// A batch a model predicts on, split into rows along its first axis: an ndarray (0.17, and
 /// 0.16 / 0.15 with the `ndarray-0_16` / `ndarray-0_15` features) or a `Vec` of rows.

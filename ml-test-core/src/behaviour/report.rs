@@ -3,7 +3,9 @@
 use std::fmt::{self, Write as _};
 
 use super::Evaluated;
-use crate::numeric::{Numbers, compact};
+use crate::numeric::Numbers;
+use crate::text::compact;
+use crate::text::plural;
 
 /// What kind of case it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,10 +193,6 @@ impl fmt::Display for BehaviourReport {
         }
         Ok(())
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn signed(delta: f64) -> String {

@@ -13,7 +13,7 @@
 use std::fmt;
 
 use super::TrainingRun;
-use crate::numeric::Compact;
+use crate::text::Compact;
 
 /// The checks `#[overfit_check]` can generate, one test each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,7 +22,8 @@ use super::report;
 use super::shared::{self, Verdicts};
 use crate::TestEntry;
 use crate::context::TestContext;
-use crate::numeric::{Numbers, Numeric, compact};
+use crate::numeric::{Numbers, Numeric};
+use crate::text::compact;
 
 /// A model trained in one call on a tiny fixed batch, at a capacity the checks choose.
 ///

@@ -226,7 +226,7 @@ impl CheckGroup {
         let samples = self.thresholds.init_samples.max(1) as u64;
         let mut initial = Vec::new();
         for sample in 0..samples {
-            let sample_seed = crate::context::stream_seed(seed, sample);
+            let sample_seed = crate::seeds::stream_seed(seed, sample);
             let context = TestContext::with_seed(&self.entry, sample_seed);
             let first =
                 Self::with_fresh_trainer(build, context, |trainer| trainer.__ml_test_step());

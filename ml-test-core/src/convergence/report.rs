@@ -39,9 +39,9 @@ pub fn loss_curve(losses: &[f64]) -> String {
     match (losses.first(), losses.last()) {
         (Some(first), Some(last)) => format!(
             "loss {} {} {}  ({} steps)",
-            crate::numeric::Compact(*first),
+            crate::text::Compact(*first),
             sparkline(losses, 60),
-            crate::numeric::Compact(*last),
+            crate::text::Compact(*last),
             losses.len()
         ),
         _ => "loss: no steps recorded".to_owned(),

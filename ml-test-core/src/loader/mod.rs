@@ -11,6 +11,8 @@
 //! ml-test test runs does it look for an override ([`intercept`]).
 
 mod adapters;
+mod calls;
+mod handle;
 mod mismatch;
 mod mock;
 mod scope;
@@ -26,8 +28,10 @@ use crate::model::SharedModel;
 use crate::tier::Tier;
 
 pub use adapters::{Adapters, Probe, ValueProbe, probe};
+pub use calls::{Call, Close, Eq, ExpectedCall, close, eq};
+pub use handle::Mock;
 pub(crate) use mock::MockState;
-pub use mock::{Call, Close, Eq, ExpectedCall, Mock, MockSpec, Probed, SeqValue, close, eq};
+pub use mock::{MockSpec, Probed, SeqValue};
 pub(crate) use scope::Override;
 pub use scope::{MockScope, RandomWeights};
 
@@ -223,10 +227,7 @@ impl LoaderCache {
             return cached;
         }
         // Concurrent first calls wait here instead of loading the model twice.
-        let _loading = self
-            .loading
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _loading = crate::sync::lock(&self.loading);
         if let Some(cached) = self.get::<R>() {
             return cached;
         }

@@ -102,9 +102,7 @@ pub(crate) fn find_installed(
 static GLOBAL_MOCKS: Mutex<Vec<Override>> = Mutex::new(Vec::new());
 
 fn global_mocks() -> MutexGuard<'static, Vec<Override>> {
-    GLOBAL_MOCKS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    crate::sync::lock(&GLOBAL_MOCKS)
 }
 
 /// How many tests hold global mocks: while none does, a lookup is one atomic load.
@@ -135,9 +133,7 @@ static GLOBAL_LOCK: GlobalLock = GlobalLock {
 
 impl GlobalLock {
     fn holder(&self) -> MutexGuard<'_, Option<(ThreadId, usize)>> {
-        self.holder
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.holder)
     }
 
     fn acquire(&self) {
