@@ -152,12 +152,12 @@ pub(crate) fn attribute_args(attr: &Attribute) -> TokenStream {
 /// Whether the fn already carries a test attribute (`#[test]`, `#[tokio::test]`,
 /// `#[::core::prelude::v1::test]`, ...): then ml-test adds none.
 pub(crate) fn has_test_attribute(attrs: &[Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "test")
-    })
+    has_attribute(attrs, "test")
+}
+
+/// Whether one of `attrs` is `#[name]`, under any path (`#[name]`, `#[krate::name]`).
+pub(crate) fn has_attribute(attrs: &[Attribute], name: &str) -> bool {
+    attrs.iter().any(|attr| is_attribute(attr, name))
 }
 
 #[cfg(test)]

@@ -9,13 +9,13 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, ReturnType, Type};
+use syn::{FnArg, ReturnType, Type};
 
 use crate::args::mock::{Behaviour, MockArgs, Number, NumericLiteral, RandomArgs, ReturnValue};
 use crate::args::overfit::{DEFAULT_STEPS, OverfitArgs};
 use crate::args::test::TestArgs;
 use crate::item::FnItem;
-use crate::item::has_test_attribute;
+use crate::item::{has_attribute, has_test_attribute};
 use crate::names::{FIT_CHECKS, STEP_CHECKS};
 use crate::spec::{Cases, Generator, SYNC_CASE, Spec};
 use crate::tiers::{TierSelection, test_ident, tier_tokens, track_tiers_var};
@@ -81,10 +81,6 @@ fn render_cases(spec: Spec, cases: Cases) -> TokenStream {
         #(#rest)*
         #vis #sig #body
     }
-}
-
-fn has_attribute(attrs: &[Attribute], name: &str) -> bool {
-    attrs.iter().any(|attr| attr.path().is_ident(name))
 }
 
 /// Whether the fn returns `()`.
