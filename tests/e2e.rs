@@ -220,13 +220,33 @@ fn free_port() -> u16 {
         .expect("a loopback port")
 }
 
-/// `cargo run --example model_server` on `port`.
+/// `cargo run --example model_server` on `port`, in this workspace's target directory. The
+/// variables cargo sets for this test process are left out: build scripts that track them (ring's
+/// does, through `rerun-if-env-changed`) would otherwise see them change, and the next build of
+/// the workspace would compile those crates again.
 fn model_server(port: u16) -> Command {
     let mut command = Command::new(env!("CARGO"));
     command
         .args(["run", "-q", "--offline", "--example", "model_server", "--"])
         .args(["--addr", &format!("127.0.0.1:{port}")])
         .current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let set_by_cargo_for_this_test = key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                &*key,
+                "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+                    | "CARGO_RUSTC_CURRENT_DIR"
+                    | "OUT_DIR"
+            );
+        if set_by_cargo_for_this_test {
+            command.env_remove(&*key);
+        }
+    }
     command
 }
 
