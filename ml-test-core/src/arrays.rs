@@ -29,15 +29,15 @@ macro_rules! ndarray_version {
             }
         }
 
-        impl<T, D> $crate::numeric::FromLiteral for $nd::ArrayBase<$nd::OwnedRepr<T>, D>
+        impl<T, D> $crate::literal::FromLiteral for $nd::ArrayBase<$nd::OwnedRepr<T>, D>
         where
             T: $crate::numeric::Element,
             D: $nd::Dimension,
         {
             fn from_literal(
-                literal: &$crate::numeric::Literal,
-            ) -> Result<Self, $crate::numeric::LiteralMismatch> {
-                use $crate::numeric::{LiteralMismatch, rank_mismatch};
+                literal: &$crate::literal::Literal,
+            ) -> Result<Self, $crate::literal::LiteralMismatch> {
+                use $crate::literal::{LiteralMismatch, rank_mismatch};
                 if let Some(rank) = D::NDIM
                     && rank != literal.shape.len()
                 {
@@ -153,8 +153,9 @@ ndarray_version!(ndarray_0_15, "0.15");
 #[cfg(test)]
 mod tests {
     use crate::behaviour::Batch;
+    use crate::literal::{FromLiteral, Literal};
     use crate::metrics::{Labels, Values};
-    use crate::numeric::{FromLiteral, Literal, Numeric, Scalar};
+    use crate::numeric::{Numeric, Scalar};
 
     fn literal(shape: &[usize], ints: &[i128]) -> Literal {
         let scalars: Vec<Scalar> = ints.iter().map(|&i| Scalar::Int(i)).collect();

@@ -23,9 +23,8 @@ use burn::tensor::{Bool, DType, Device, Float, Int, Tensor, TensorData};
 use ndarray::ArrayD;
 use rand::Rng;
 
-use crate::numeric::{
-    Dtype, Element, FromLiteral, Literal, LiteralMismatch, Numbers, Numeric, rank_mismatch,
-};
+use crate::literal::{FromLiteral, Literal, LiteralMismatch, rank_mismatch};
+use crate::numeric::{Dtype, Element, Numbers, Numeric};
 
 /// Held while a seeded module is built: burn's generator is global, so two builds at once would
 /// interleave their draws.

@@ -25,8 +25,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
 
+use crate::literal::{FromLiteral, Literal, LiteralMismatch};
 use crate::model::{ModelError, ModelErrorKind};
-use crate::numeric::{Dtype, FromLiteral, Literal, LiteralMismatch, Numbers, Numeric, Scalar};
+use crate::numeric::{Dtype, Numbers, Numeric, Scalar};
 
 /// A `VarBuilder` over `varmap` whose new variables draw their initial values from the running
 /// test's seed, each with its layer's own init scheme. Variables already in `varmap` (loaded

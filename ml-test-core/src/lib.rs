@@ -21,6 +21,7 @@ pub mod e2e;
 mod exclusive;
 pub mod gates;
 pub mod latency;
+mod literal;
 mod loader;
 pub mod metrics;
 mod model;
@@ -70,6 +71,7 @@ pub mod __private {
     /// Compile-time check that an `#[overfit_check(capacity = ..)]` fn builds a [`Fitter`].
     pub fn assert_builds_fitter<F: Fitter>(_build: &fn() -> F) {}
     pub use crate::close::assert_close_with;
+    pub use crate::literal::Literal;
     pub use crate::loader::probe;
     pub use crate::loader::{
         Adapters, HasRandomConstructor, InputOf, LoaderCache, LoaderInfo, LoaderItem, LoaderReturn,
@@ -78,7 +80,7 @@ pub mod __private {
     };
     pub use crate::loader::{Probe, ValueProbe};
     pub use crate::model::SharedModel;
-    pub use crate::numeric::{Literal, Numbers, Scalar};
+    pub use crate::numeric::{Numbers, Scalar};
     pub use crate::outcome::TestReturn;
     pub use crate::registry::registered;
     pub use crate::runner::{

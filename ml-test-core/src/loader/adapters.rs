@@ -8,7 +8,8 @@ use std::any::Any;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
-use crate::numeric::{FromLiteral, Literal, LiteralMismatch, Numbers, Numeric};
+use crate::literal::{FromLiteral, Literal, LiteralMismatch};
+use crate::numeric::{Numbers, Numeric};
 
 /// Records an input by value.
 pub type RecordInput<I> = fn(&I) -> Box<dyn Any + Send + Sync>;

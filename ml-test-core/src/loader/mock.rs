@@ -11,8 +11,9 @@ use std::time::Duration;
 use super::calls::{Call, CallData, list_calls};
 use super::mismatch::{foreign_ndarray, short_type, two_types};
 use super::{Adapters, InputOf, LoaderId, LoaderItem, OutputOf};
+use crate::literal::{Literal, LiteralMismatch};
 use crate::model::{Model, ModelError};
-use crate::numeric::{Literal, LiteralMismatch, Numbers};
+use crate::numeric::Numbers;
 use crate::text::plural;
 
 /// One value a mock returns: a literal, or a value of some type (with its numbers, when it is
