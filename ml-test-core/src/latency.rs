@@ -298,7 +298,7 @@ pub(crate) fn human(duration: Duration) -> String {
 
 /// Whether the test running on this thread is `#[ml_test(exclusive)]`.
 fn running_exclusive() -> bool {
-    crate::context::current().is_some_and(|context| context.entry().exclusive)
+    crate::context::current().is_some_and(|context| context.entry().exclusive())
 }
 
 #[cfg(test)]

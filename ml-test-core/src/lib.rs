@@ -13,28 +13,22 @@ pub mod burn;
 #[cfg(feature = "candle")]
 pub mod candle;
 mod close;
-pub mod context;
 pub mod convergence;
 pub mod data;
 #[cfg(feature = "e2e")]
 pub mod e2e;
-mod exclusive;
 pub mod gates;
 pub mod latency;
 mod literal;
 mod loader;
 pub mod metrics;
 mod model;
-mod names;
 pub mod numeric;
-mod outcome;
-mod prerequisites;
-mod registry;
-mod runner;
-mod seeds;
-mod sync;
 mod text;
-mod tier;
+
+// The run of every test, a crate of its own (see its docs); its modules keep their paths here.
+pub use ml_test_runner::context;
+use ml_test_runner::{exclusive, names, outcome, prerequisites, seeds, sync};
 
 /// Mocks of model loaders: the handle a `#[mock_model]` test takes ([`Mock`]), the calls it
 /// records ([`Call`](mock::Call)), and what its assertions compare them with ([`eq`], [`close`],
@@ -45,14 +39,14 @@ pub mod mock {
 
 pub use behaviour::behaviour;
 pub use close::Tolerance;
-pub use context::{rng, seed};
 pub use convergence::{Fitter, Trainer, TryTrainer, param};
 pub use gates::gates;
 pub use latency::latency;
 pub use loader::{Mock, close, eq};
+pub use ml_test_runner::{TestEntry, TestKind, registry, registry_by_tier};
+pub use ml_test_runner::{Tier, UnknownTier};
+pub use ml_test_runner::{rng, seed};
 pub use model::{Model, ModelError, ModelErrorKind, SharedModel};
-pub use registry::{TestEntry, TestKind, registry, registry_by_tier};
-pub use tier::{Tier, UnknownTier};
 
 pub use ndarray;
 pub use rand;
@@ -60,10 +54,10 @@ pub use rand;
 /// Used by generated code; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::context::TestRun;
     pub use crate::convergence::{
         Check, CheckGroup, FitCheck, FitGroup, FitThresholds, Fitter, Thresholds, Trainer,
     };
+    pub use ml_test_runner::__private::*;
 
     /// Compile-time check that an `#[overfit_check]` fn builds a [`Trainer`].
     pub fn assert_builds_trainer<T: Trainer>(_build: &fn() -> T) {}
@@ -81,17 +75,10 @@ pub mod __private {
     pub use crate::loader::{Probe, ValueProbe};
     pub use crate::model::SharedModel;
     pub use crate::numeric::{Numbers, Scalar};
-    pub use crate::outcome::TestReturn;
-    pub use crate::registry::registered;
-    pub use crate::runner::{
-        InlineRun, ready, run, run_async, run_async_seeds, run_seeds, run_with_timeout, start,
-    };
     pub use crate::{
         __loader_adapters as loader_adapters, __model_loader_seam as model_loader_seam,
         __probe_value as probe_value, __require_seam as require_seam,
     };
-    pub use crate::{TestEntry, TestKind, Tier};
     pub use ::core::time::Duration;
     pub use ::rand::rngs::StdRng;
-    pub use inventory;
 }

@@ -18,7 +18,7 @@ use crate::item::FnItem;
 use crate::item::{has_attribute, has_test_attribute};
 use crate::names::{FIT_CHECKS, STEP_CHECKS};
 use crate::spec::{Cases, Generator, SYNC_CASE, Spec};
-use crate::tiers::{TierSelection, test_ident, tier_tokens, track_tiers_var};
+use crate::tiers::{TierSelection, test_ident, tier_index, tier_tokens, track_tiers_var};
 
 pub(crate) fn render(mut spec: Spec, selection: &TierSelection) -> TokenStream {
     if let Some(cases) = spec.cases {
@@ -149,15 +149,10 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
         kind,
         expects_panic,
     );
-    // The fn finds its entry in the registry, by the path it is submitted under: one copy of the
-    // entry per test, not two.
-    let entry_ident = hidden("__ml_test_entry");
-    let path = format!("::{}", sig.ident);
-    let lookup = quote! {
-        let #entry_ident = ::ml_test::__private::registered(
-            ::core::concat!(::core::module_path!(), #path)
-        );
-    };
+    // The entry is a static beside the fn (so it is registered in every build, also where the
+    // test fn is compiled out), and the fn runs with a reference to it.
+    let entry_ident = format_ident!("__ML_TEST_ENTRY_{}", sig.ident);
+    let entry_ref = quote!(&#entry_ident);
     let overrides = install_tokens(&mocks, random.as_ref());
     let checks = loader_checks(&mocks, random.as_ref());
 
@@ -171,17 +166,25 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
         let handles = bind_handles(std::mem::take(&mut sig.inputs));
         quote! {
             #inner
-            #lookup
-            let __ml_test_run = ::ml_test::__private::start(#entry_ident);
+            let __ml_test_run = ::ml_test::__private::start(#entry_ref);
             #overrides
             #handles
             #rest
         }
     } else {
-        body_as_fn(&test, &mut sig, &body, &overrides, &entry_ident, &lookup)
+        body_as_fn(&test, &mut sig, &body, &overrides, &entry_ref)
     };
 
     let tracking = track_tiers_var(false);
+    // Compile-time checks and the variable's tracking, when there are any.
+    let extra = (!tracking.is_empty() || !checks.is_empty()).then(|| {
+        quote! {
+            const _: () = {
+                #tracking
+                #checks
+            };
+        }
+    });
     quote! {
         #(#attrs)*
         #test_attr
@@ -190,12 +193,8 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
             #fn_body
         }
         #alias
-
-        const _: () = {
-            #tracking
-            #checks
-            ::ml_test::__private::inventory::submit! { #entry }
-        };
+        ::ml_test::__private::register!(#entry_ident = #entry);
+        #extra
     }
 }
 
@@ -239,8 +238,7 @@ fn body_as_fn(
     sig: &mut syn::Signature,
     body: &proc_macro2::Group,
     overrides: &TokenStream,
-    entry_ident: &syn::Ident,
-    lookup: &TokenStream,
+    entry: &TokenStream,
 ) -> TokenStream {
     let body_ident = hidden("__ml_test_body");
     let output = sig.output.to_token_stream();
@@ -282,31 +280,32 @@ fn body_as_fn(
             // Each run of the sweep needs a fresh future: a closure makes them. The sweep
             // reports its failures itself, so the test returns `()`.
             sig.output = ReturnType::Default;
-            quote!(::ml_test::__private::run_async_seeds(#entry_ident, || #future).await)
+            quote!(::ml_test::__private::run_async_seeds(#entry, || #future).await)
         } else {
-            quote!(::ml_test::__private::run_async(#entry_ident, #future).await)
+            quote!(::ml_test::__private::run_async(#entry, #future).await)
         }
     } else if test.seeds.is_some() || test.timeout.is_some() {
         // A sweep, or a body on a worker thread (a timeout, which sweeps there if asked),
         // reports its failures itself, so the test returns `()`.
         sig.output = ReturnType::Default;
         if test.timeout.is_some() {
-            quote!(::ml_test::__private::run_with_timeout(#entry_ident, #body_call))
+            quote!(::ml_test::__private::run_with_timeout(#entry, #body_call))
         } else {
-            quote!(::ml_test::__private::run_seeds(#entry_ident, #body_call))
+            quote!(::ml_test::__private::run_seeds(#entry, #body_call))
         }
     } else {
-        quote!(::ml_test::__private::run(#entry_ident, #body_call))
+        quote!(::ml_test::__private::run(#entry, #body_call))
     };
     quote! {
-        #lookup
         #inner
         #call
     }
 }
 
-/// The `TestEntry` the test registers: a constructor call and one call per option set, to keep
-/// each test's expansion small. The seed is only the attribute's: the runtime derives the others.
+/// What the test registers, as the arguments of the runtime's `register!`: its path in its
+/// module, its tier, its line, and one builder call per option set. The runtime's macro writes
+/// the static, so each test's expansion stays a few tokens long (BENCHMARKS.md, "Compile
+/// budget"). The seed is only the attribute's: the runtime derives the others.
 fn entry_tokens(
     test: &TestArgs,
     (name, written_at): (&syn::Ident, Span),
@@ -315,36 +314,32 @@ fn entry_tokens(
     expects_panic: bool,
 ) -> TokenStream {
     let path = format!("::{name}");
-    let tier = tier_tokens(test.tier.map_or("unit", |(tier, _)| tier));
+    let tier = tier_index(test.tier.map_or("unit", |(tier, _)| tier));
     // `line!()` spanned where the fn name is written reports the line of the fn, not of the
     // attribute.
     let line = quote_spanned!(written_at=> ::core::line!());
-    let mut entry = quote! {
-        ::ml_test::__private::TestEntry::new(
-            ::core::concat!(::core::module_path!(), #path), #tier, ::core::file!(), #line
-        )
-    };
+    let mut entry = quote!(#path, #tier, #line);
     if let Some(seed) = test.seed {
-        entry.extend(quote!(.with_seed(#seed)));
+        entry.extend(quote!(, .with_seed(#seed)));
     }
     if let Some((written, duration)) = &test.timeout {
         let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-        entry.extend(quote!(.with_timeout(#written, #nanos)));
+        entry.extend(quote!(, .with_timeout(#written, #nanos)));
     }
     if let Some(seeds) = test.seeds {
-        entry.extend(quote!(.with_seeds(#seeds)));
+        entry.extend(quote!(, .with_seeds(#seeds)));
     }
     if test.exclusive {
-        entry.extend(quote!(.with_exclusive()));
+        entry.extend(quote!(, .with_exclusive()));
     }
     if let Some(reason) = ignore_reason {
-        entry.extend(quote!(.with_ignore_reason(#reason)));
+        entry.extend(quote!(, .with_ignore_reason(#reason)));
     }
     if expects_panic {
-        entry.extend(quote!(.with_expected_panic()));
+        entry.extend(quote!(, .with_expected_panic()));
     }
     if kind == Kind::ConvergenceCheck {
-        entry.extend(quote!(.of_kind(::ml_test::__private::TestKind::ConvergenceCheck)));
+        entry.extend(quote!(, .of_kind(::ml_test::__private::TestKind::ConvergenceCheck)));
     }
     entry
 }

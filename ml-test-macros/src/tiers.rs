@@ -24,8 +24,13 @@ pub(crate) fn tier_list() -> String {
 /// The runtime's `Tier` of a tier name: `Tier::ALL[i]`, as the name's position in the one list
 /// of tier names both crates read.
 pub(crate) fn tier_tokens(name: &str) -> TokenStream {
-    let index = TIERS.iter().position(|tier| *tier == name).unwrap_or(0);
+    let index = tier_index(name);
     quote!(::ml_test::__private::Tier::ALL[#index])
+}
+
+/// The position of the tier `name` in `Tier::ALL`.
+pub(crate) fn tier_index(name: &str) -> usize {
+    TIERS.iter().position(|tier| *tier == name).unwrap_or(0)
 }
 
 /// The libtest name of a test of `tier` written as the fn `ident`: `ident__tier`, or `ident`

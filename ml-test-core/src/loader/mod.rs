@@ -23,9 +23,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use crate::Tier;
 use crate::context::{self, TestContext};
 use crate::model::SharedModel;
-use crate::tier::Tier;
 
 pub use adapters::{Adapters, Probe, ValueProbe, probe};
 pub use calls::{Call, Close, Eq, ExpectedCall, close, eq};

@@ -58,7 +58,7 @@ fn binary_has_exclusive_tests() -> bool {
 }
 
 /// Whether this process runs one test (nextest), so the gate must span processes.
-pub(crate) fn process_per_test() -> bool {
+pub fn process_per_test() -> bool {
     std::env::var_os("NEXTEST_EXECUTION_MODE").is_some_and(|mode| mode == "process-per-test")
 }
 

@@ -36,7 +36,7 @@ impl TestReturn for ExitCode {
 }
 
 /// The message of a caught panic: its `&str` or `String` payload.
-pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&str>() {
         (*text).to_owned()
     } else if let Some(text) = payload.downcast_ref::<String>() {

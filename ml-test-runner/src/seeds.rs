@@ -117,7 +117,7 @@ pub const fn seed_from_name(name: &str) -> u64 {
 /// The seed of the `draw`-th generator of a test. The first is the test's seed itself, so
 /// `StdRng::seed_from_u64(seed)` replays it outside the framework; later ones are decorrelated
 /// with splitmix64.
-pub(crate) fn stream_seed(seed: u64, draw: u64) -> u64 {
+pub fn stream_seed(seed: u64, draw: u64) -> u64 {
     if draw == 0 {
         return seed;
     }

@@ -13,28 +13,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::TestEntry;
-use crate::context::{self, SeedSource, TestContext, TestRun};
+use crate::context::{self, SeedSource, TestContext};
 use crate::exclusive;
 use crate::outcome::{TestReturn, panic_text};
-
-/// A test run whose body is written inline after it, on the test's own thread: the run ends
-/// when the guard drops, at the end of the body or during its panic.
-#[must_use = "the run ends when the guard drops"]
-pub struct InlineRun {
-    // Dropped in this order: the run reports, then the exclusive gate opens.
-    _run: TestRun,
-    _admission: Option<exclusive::Admission>,
-}
-
-/// Starts a synchronous test whose body follows inline (a test that returns `()`, with no
-/// timeout and no seed sweep): the cheapest expansion, with no closure or nested fn.
-pub fn start(entry: &'static TestEntry) -> InlineRun {
-    let admission = exclusive::admit(entry);
-    InlineRun {
-        _run: TestRun::start(entry),
-        _admission: admission,
-    }
-}
+use crate::run::TestRun;
 
 /// Runs a synchronous test body without a timeout, on the test's own thread.
 pub fn run<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) -> R {
@@ -90,7 +72,7 @@ fn sweep<R: TestReturn>(
     body: impl Fn() -> R,
     started: impl Fn(&TestContext),
 ) {
-    context::check_ignore_was_seen(entry);
+    crate::run::check_ignore_was_seen(entry);
     let runs: Vec<SweepRun> = sweep_plan(entry)
         .into_iter()
         .map(|(seed, source)| {
@@ -276,7 +258,7 @@ pub async fn run_async_seeds<R: TestReturn, F: Future<Output = R>>(
     make: impl Fn() -> F,
 ) {
     let _admission = exclusive::admit(entry);
-    context::check_ignore_was_seen(entry);
+    crate::run::check_ignore_was_seen(entry);
     let all_runs = async {
         let mut runs = Vec::new();
         for (seed, source) in sweep_plan(entry) {

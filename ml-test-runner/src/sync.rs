@@ -5,7 +5,7 @@
 use std::sync::{Mutex, MutexGuard};
 
 /// `mutex`, locked, whether or not a panic poisoned it.
-pub(crate) fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -1,9 +1,16 @@
 //! The registry of every test that ml-test's attributes generated in this binary.
 //!
-//! Each `#[ml_test]` submits one [`TestEntry`] through `inventory`. The submission sits beside
-//! the test function rather than inside it, so it exists in every build of the crate: a tool
-//! (a listing by tier, a CI manifest) can read the registry from a plain `cargo run` without
-//! running the test harness.
+//! Each generated test declares its [`TestEntry`] as a static beside the test function rather than inside it, so it exists in every build of the crate: a
+//! tool (a listing by tier, a CI manifest) can read the registry from a plain `cargo run`
+//! without running the test harness. The test fn runs with a reference to its own static.
+//!
+//! How the statics are collected depends on the platform:
+//! - on Linux, each static sits in the linker section `ml_test_registry`, and the registry is
+//!   that section read as a slice between the `__start_`/`__stop_` symbols the linker defines.
+//!   Registration then costs no code at all: no constructor per test, nothing run before `main`.
+//!   It is the cheapest registration measured (BENCHMARKS.md, "Compile budget").
+//! - elsewhere, each static is submitted through `inventory` (a constructor per test, run
+//!   before `main`), which works on every platform Rust's test harness runs on natively.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -194,7 +201,80 @@ impl TestEntry {
     }
 }
 
-inventory::collect!(TestEntry);
+/// Declares a test's [`TestEntry`] as the static `$name` and registers it: generated code writes
+/// `register!(NAME = "::fn_name", tier index, line!(), .with_seed(7), ..)` beside the test fn,
+/// which runs with `&NAME`. Written here rather than by the attribute, the static costs each test
+/// a few tokens of the attribute's output, which is what a large suite's build pays for most
+/// (BENCHMARKS.md, "Compile budget").
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __register {
+    ($name:ident = $path:literal, $tier:literal, $line:expr $(, .$option:ident($($arg:expr),*))*) => {
+        #[allow(non_upper_case_globals)]
+        #[cfg_attr(target_os = "linux", used, unsafe(link_section = "ml_test_registry"))]
+        static $name: $crate::TestEntry = $crate::TestEntry::new(
+            ::core::concat!(::core::module_path!(), $path),
+            $crate::Tier::ALL[$tier],
+            ::core::file!(),
+            $line,
+        )
+        $(.$option($($arg),*))*;
+        #[cfg(not(target_os = "linux"))]
+        $crate::__private::inventory::submit! { $crate::__private::Registered(&$name) }
+    };
+}
+
+/// The statics of the section `ml_test_registry`, which the linker lays end to end: each is a
+/// `TestEntry` and the section's alignment is theirs, so the section is an array of them.
+#[cfg(target_os = "linux")]
+mod section {
+    use super::TestEntry;
+
+    unsafe extern "Rust" {
+        #[link_name = "__start_ml_test_registry"]
+        static START: [TestEntry; 0];
+        #[link_name = "__stop_ml_test_registry"]
+        static STOP: [TestEntry; 0];
+    }
+
+    /// An empty member, so the section and its bounds exist in a binary with no test. Not
+    /// `#[used]`: that would make every binary linking ml-test link its code (rustc keeps each
+    /// upstream `#[used]` static); `entries` keeps it, where the registry is read.
+    #[unsafe(link_section = "ml_test_registry")]
+    static ANCHOR: [TestEntry; 0] = [];
+
+    pub(super) fn entries() -> &'static [TestEntry] {
+        std::hint::black_box(&ANCHOR);
+        let start = (&raw const START).cast::<TestEntry>();
+        let stop = (&raw const STOP).cast::<TestEntry>();
+        // SAFETY: the linker defines both symbols at the ends of the section `ml_test_registry`,
+        // which holds only `TestEntry` statics (written by the test attributes, and `ANCHOR`), each
+        // a whole number of entries long and aligned as an entry, laid end to end.
+        unsafe {
+            let len = usize::try_from(stop.offset_from(start))
+                .expect("the section `ml_test_registry` ends after it starts");
+            std::slice::from_raw_parts(start, len)
+        }
+    }
+}
+
+/// A registered entry, as `inventory` collects it where the section is not used.
+#[cfg(not(target_os = "linux"))]
+#[doc(hidden)]
+pub struct Registered(pub &'static TestEntry);
+
+#[cfg(not(target_os = "linux"))]
+inventory::collect!(Registered);
+
+/// Every registered entry, in no particular order.
+fn entries() -> impl Iterator<Item = &'static TestEntry> {
+    #[cfg(target_os = "linux")]
+    return section::entries().iter();
+    #[cfg(not(target_os = "linux"))]
+    return inventory::iter::<Registered>
+        .into_iter()
+        .map(|registered| registered.0);
+}
 
 /// Every registered test of this binary, sorted by libtest name.
 ///
@@ -204,34 +284,9 @@ inventory::collect!(TestEntry);
 /// }
 /// ```
 pub fn registry() -> Vec<&'static TestEntry> {
-    let mut tests: Vec<&'static TestEntry> = inventory::iter::<TestEntry>.into_iter().collect();
+    let mut tests: Vec<&'static TestEntry> = entries().collect();
     tests.sort_by_key(|t| t.name());
     tests
-}
-
-/// The registered entry of the test at `path` (`module_path!()` and the fn name): generated
-/// tests find their entry here rather than keep a second copy of it in the fn.
-///
-/// # Panics
-/// If no test is registered at `path`: the registration did not run (`inventory` supports the
-/// platforms Rust's test harness runs on natively; not, for example, wasm32 without a host).
-#[doc(hidden)]
-pub fn registered(path: &str) -> &'static TestEntry {
-    use std::collections::HashMap;
-    use std::sync::OnceLock;
-    static BY_PATH: OnceLock<HashMap<&'static str, &'static TestEntry>> = OnceLock::new();
-    let by_path = BY_PATH.get_or_init(|| {
-        inventory::iter::<TestEntry>
-            .into_iter()
-            .map(|entry| (entry.path, entry))
-            .collect()
-    });
-    by_path.get(path).copied().unwrap_or_else(|| {
-        panic!(
-            "ml-test found no registered test at `{path}`: the registration of tests (by \
-             `inventory`, before `main`) did not run on this platform"
-        )
-    })
 }
 
 /// The registered tests grouped by tier (cheapest tier first, names sorted within a tier).
