@@ -94,6 +94,9 @@ pub(crate) fn parse(
     what: &str,
     errors: &mut Errors,
 ) -> Option<FnItem> {
+    if let Some(function) = parse_head(&item) {
+        return Some(function);
+    }
     match syn::parse2::<FnItem>(item.clone()) {
         Ok(function) => Some(function),
         // Not a fn: parse the item fully (only on this error path) to name its keyword.
@@ -110,6 +113,35 @@ pub(crate) fn parse(
             None
         }
     }
+}
+
+/// The common case, parsed without walking the body: the item's last token tree is its body,
+/// and syn reads only the attributes, visibility and signature before it. (syn's parse of the
+/// whole item would first copy every token of the body into its buffer, which is most of an
+/// expansion's parse time for a long test.) `None` when the item is anything else; the full
+/// parse then reports it as before.
+fn parse_head(item: &TokenStream) -> Option<FnItem> {
+    use syn::parse::Parser;
+    let mut trees: Vec<TokenTree> = item.clone().into_iter().collect();
+    let body = match trees.pop()? {
+        TokenTree::Group(body) if body.delimiter() == Delimiter::Brace => body,
+        _ => return None,
+    };
+    let head: TokenStream = trees.into_iter().collect();
+    let parse = |input: ParseStream| -> syn::Result<(Vec<Attribute>, Visibility, Signature)> {
+        Ok((
+            input.call(Attribute::parse_outer)?,
+            input.parse()?,
+            input.parse()?,
+        ))
+    };
+    let (attrs, vis, sig) = parse.parse2(head).ok()?;
+    Some(FnItem {
+        attrs,
+        vis,
+        sig,
+        body,
+    })
 }
 
 /// The token that says what kind of item it is (`struct`, `mod`, ...), where errors point.
