@@ -14,35 +14,21 @@ use crate::{TestEntry, Tier};
 
 /// A test run whose body is written inline after it, on the test's own thread: the run ends
 /// when the guard drops, at the end of the body or during its panic.
-///
-/// Its fields sit behind `ManuallyDrop` and its own `Drop` drops them, so a test crate's drop
-/// glue for the guard is one call into this crate: the test binary then links only the code of
-/// a run, not the generic drop code ml-test instantiates elsewhere (a smaller, faster link; see
-/// BENCHMARKS.md, "Compile budget").
 #[must_use = "the run ends when the guard drops"]
-pub struct InlineRun(std::mem::ManuallyDrop<Inline>);
-
-struct Inline {
+pub struct InlineRun {
     // Dropped in this order: the run reports, then the exclusive gate opens.
     _run: TestRun,
     _admission: Option<exclusive::Admission>,
-}
-
-impl Drop for InlineRun {
-    fn drop(&mut self) {
-        // SAFETY: the fields are dropped here once, and never used again.
-        unsafe { std::mem::ManuallyDrop::drop(&mut self.0) }
-    }
 }
 
 /// Starts a synchronous test whose body follows inline (a test that returns `()`, with no
 /// timeout and no seed sweep): the cheapest expansion, with no closure or nested fn.
 pub fn start(entry: &'static TestEntry) -> InlineRun {
     let admission = exclusive::admit(entry);
-    InlineRun(std::mem::ManuallyDrop::new(Inline {
+    InlineRun {
         _run: TestRun::start(entry),
         _admission: admission,
-    }))
+    }
 }
 
 /// One test's run on its thread: enters the context, and on a failure (a panic, or a returned
