@@ -28,7 +28,9 @@ mod text;
 
 // The run of every test, a crate of its own (see its docs); its modules keep their paths here.
 pub use ml_test_runner::context;
-use ml_test_runner::{exclusive, names, outcome, prerequisites, seeds, sync};
+#[cfg(feature = "e2e")]
+use ml_test_runner::prerequisites;
+use ml_test_runner::{exclusive, names, outcome, seeds, sync};
 
 /// Mocks of model loaders: the handle a `#[mock_model]` test takes ([`Mock`]), the calls it
 /// records ([`Call`](mock::Call)), and what its assertions compare them with ([`eq`], [`close`],

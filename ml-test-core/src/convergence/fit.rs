@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::checks::CheckFailure;
 use super::report;
-use super::shared::{self, Verdicts};
+use super::shared::{self, CheckKind, Verdicts};
 use crate::TestEntry;
 use crate::context::TestContext;
 use crate::numeric::{Numbers, Numeric};
@@ -388,7 +388,7 @@ pub struct FitGroup {
     pub(crate) thresholds: FitThresholds,
     run: OnceLock<FitRun>,
     /// The checks' verdicts on the sweep, shared across processes under nextest.
-    verdicts: OnceLock<Verdicts>,
+    verdicts: OnceLock<Verdicts<FitCheck>>,
 }
 
 impl FitGroup {
@@ -496,10 +496,9 @@ impl FitGroup {
 
     /// Every check's verdict on the shared sweep (all but `deterministic`): recorded once per
     /// process, and under nextest once per test run for all its processes.
-    fn verdicts<F: Fitter>(&'static self, build: fn() -> F) -> &'static Verdicts {
+    fn verdicts<F: Fitter>(&'static self, build: fn() -> F) -> &'static Verdicts<FitCheck> {
         self.verdicts.get_or_init(|| {
-            let names = FitCheck::ALL.map(FitCheck::name);
-            shared::once_per_run(&self.entry, &names, || {
+            shared::once_per_run(&self.entry, || {
                 let run = self.run(build);
                 let span = (run.sweep[0].0, run.sweep[run.sweep.len() - 1].0);
                 Verdicts {
@@ -507,7 +506,7 @@ impl FitGroup {
                     span,
                     verdicts: [FitCheck::FitsBatch, FitCheck::MonotoneInCapacity]
                         .into_iter()
-                        .map(|check| (check.name(), self.verdict(check, run)))
+                        .map(|check| (check, self.verdict(check, run)))
                         .collect(),
                 }
             })
@@ -522,7 +521,7 @@ impl FitGroup {
                 .map_err(|failure| (failure, None)),
             other => {
                 let verdicts = self.verdicts(build);
-                match verdicts.of(other.name()) {
+                match verdicts.of(other) {
                     Some(Err(failure)) => Err((failure.clone(), Some(verdicts))),
                     _ => Ok(()),
                 }
@@ -546,6 +545,14 @@ impl FitGroup {
                 self.entry.name()
             );
         }
+    }
+}
+
+impl CheckKind for FitCheck {
+    const ALL: &'static [FitCheck] = &FitCheck::ALL;
+
+    fn name(self) -> &'static str {
+        FitCheck::name(self)
     }
 }
 

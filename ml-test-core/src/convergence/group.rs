@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use super::checks::{self, Check, CheckFailure, Thresholds};
 use super::report;
-use super::shared::{self, Verdicts, standalone_entry};
+use super::shared::{self, CheckKind, Verdicts, standalone_entry};
 use super::{Trainer, TrainingRun};
 use crate::TestEntry;
 use crate::context::TestContext;
@@ -47,7 +47,7 @@ pub struct CheckGroup {
     pub(crate) frozen: &'static [&'static str],
     run: OnceLock<TrainingRun>,
     /// The checks' verdicts on the run, shared across processes under nextest.
-    verdicts: OnceLock<Verdicts>,
+    verdicts: OnceLock<Verdicts<Check>>,
 }
 
 impl CheckGroup {
@@ -261,10 +261,9 @@ impl CheckGroup {
 
     /// Every check's verdict on the shared run (all but `deterministic`): recorded once per
     /// process, and under nextest once per test run for all its processes.
-    fn verdicts<T: Trainer>(&'static self, build: fn() -> T) -> &'static Verdicts {
+    fn verdicts<T: Trainer>(&'static self, build: fn() -> T) -> &'static Verdicts<Check> {
         self.verdicts.get_or_init(|| {
-            let names = Check::ALL.map(Check::name);
-            shared::once_per_run(&self.entry, &names, || {
+            shared::once_per_run(&self.entry, || {
                 let run = self.run(build);
                 let seed = TestContext::for_test(&self.entry).seed();
                 let checks = self.checks(&[Check::Deterministic]);
@@ -278,7 +277,7 @@ impl CheckGroup {
                                 Check::LossAtInit => self.loss_at_init(build, seed),
                                 other => self.verdict(other, run),
                             };
-                            (check.name(), verdict)
+                            (check, verdict)
                         })
                         .collect(),
                 }
@@ -294,7 +293,7 @@ impl CheckGroup {
             }
             _ => {
                 let verdicts = self.verdicts(build);
-                match verdicts.of(check.name()) {
+                match verdicts.of(check) {
                     Some(Ok(())) => Ok(()),
                     Some(Err(failure)) => Err((failure.clone(), verdicts.series.clone())),
                     None => panic!(
@@ -325,5 +324,13 @@ impl CheckGroup {
             "convergence check {failure}\n  {}\n  {plot}\n  trainer: `{name}` (seed {seed}; replay with ML_TEST_SEED={seed})",
             report::loss_curve(losses),
         )
+    }
+}
+
+impl CheckKind for Check {
+    const ALL: &'static [Check] = &Check::ALL;
+
+    fn name(self) -> &'static str {
+        Check::name(self)
     }
 }

@@ -21,40 +21,54 @@ pub(super) const fn standalone_entry(name: &'static str) -> TestEntry {
     TestEntry::new(name, crate::Tier::Unit, "", 0).of_kind(crate::TestKind::CheckGroup)
 }
 
+/// The checks of one kind of group (`Check` for step-trained models, `FitCheck` for one-call
+/// models): each named as its test is, and every one listed, so a verdict read back from a
+/// shared run's file is a check again, not a string.
+pub(crate) trait CheckKind: Copy + PartialEq + std::fmt::Debug + 'static {
+    /// Every check of the kind.
+    const ALL: &'static [Self];
+
+    /// The check's name, as its test is named.
+    fn name(self) -> &'static str;
+
+    /// The check with that name.
+    fn named(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|check| check.name() == name)
+    }
+}
+
 /// What a group's recorded run says about each of its checks, and the series its failure
 /// messages draw (losses per step, or errors per capacity).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Verdicts {
+pub(crate) struct Verdicts<C> {
     pub(crate) series: Vec<f64>,
     /// The first and last capacity of a fitting sweep; (0, 0) for a training run.
     pub(crate) span: (usize, usize),
-    pub(crate) verdicts: Vec<(&'static str, Result<(), CheckFailure>)>,
+    pub(crate) verdicts: Vec<(C, Result<(), CheckFailure>)>,
 }
 
-impl Verdicts {
-    pub(crate) fn of(&self, check: &str) -> Option<&Result<(), CheckFailure>> {
+impl<C: CheckKind> Verdicts<C> {
+    pub(crate) fn of(&self, check: C) -> Option<&Result<(), CheckFailure>> {
         self.verdicts
             .iter()
-            .find(|(name, _)| *name == check)
+            .find(|(recorded, _)| *recorded == check)
             .map(|(_, verdict)| verdict)
     }
 }
 
 /// The verdicts of the group of `entry`, with the seed its run starts from: computed here, or,
-/// under nextest, by the first process that needed them. `names` maps a check name read back to
-/// its static name.
-pub(crate) fn once_per_run(
+/// under nextest, by the first process that needed them.
+pub(crate) fn once_per_run<C: CheckKind>(
     entry: &crate::TestEntry,
-    names: &[&'static str],
-    compute: impl FnOnce() -> Verdicts,
-) -> Verdicts {
+    compute: impl FnOnce() -> Verdicts<C>,
+) -> Verdicts<C> {
     let name = entry.name();
     let seed = crate::context::TestContext::base_seed(entry).0;
     // One test per process (nextest's default): sharing must cross processes.
     if !crate::exclusive::process_per_test() {
         return compute();
     }
-    match shared(name, seed, names, compute) {
+    match shared(name, seed, compute) {
         Ok(verdicts) => verdicts,
         Err(error) => panic!(
             "ml-test could not share the training run of `{name}` between nextest's processes: \
@@ -64,12 +78,11 @@ pub(crate) fn once_per_run(
     }
 }
 
-fn shared(
+fn shared<C: CheckKind>(
     name: &str,
     seed: u64,
-    names: &[&'static str],
-    compute: impl FnOnce() -> Verdicts,
-) -> std::io::Result<Verdicts> {
+    compute: impl FnOnce() -> Verdicts<C>,
+) -> std::io::Result<Verdicts<C>> {
     let exe = std::env::current_exe()?;
     let dir = exe.with_file_name("ml-test-runs");
     std::fs::create_dir_all(&dir)?;
@@ -87,7 +100,7 @@ fn shared(
         .open(dir.join(format!("{stem}.lock")))?;
     lock.lock()?;
     let key = key(&exe, seed)?;
-    if let Some(verdicts) = read(&path, &key, names) {
+    if let Some(verdicts) = read(&path, &key) {
         return Ok(verdicts);
     }
     let verdicts = compute();
@@ -113,7 +126,7 @@ fn key(exe: &std::path::Path, seed: u64) -> std::io::Result<String> {
 }
 
 /// One line per field; text with its newlines and backslashes escaped.
-fn write(key: &str, verdicts: &Verdicts) -> String {
+fn write<C: CheckKind>(key: &str, verdicts: &Verdicts<C>) -> String {
     let escape = |text: &str| text.replace('\\', "\\\\").replace('\n', "\\n");
     let mut out = format!("ml-test run v1\nkey {}\n", escape(key));
     let series: Vec<String> = verdicts
@@ -124,6 +137,7 @@ fn write(key: &str, verdicts: &Verdicts) -> String {
     let _ = writeln!(out, "series {}", series.join(" "));
     let _ = writeln!(out, "span {} {}", verdicts.span.0, verdicts.span.1);
     for (check, verdict) in &verdicts.verdicts {
+        let check = check.name();
         match verdict {
             Ok(()) => {
                 let _ = writeln!(out, "ok {check}");
@@ -141,7 +155,7 @@ fn write(key: &str, verdicts: &Verdicts) -> String {
 }
 
 /// The verdicts in `path` if it holds a complete record for `key`.
-fn read(path: &std::path::Path, key: &str, names: &[&'static str]) -> Option<Verdicts> {
+fn read<C: CheckKind>(path: &std::path::Path, key: &str) -> Option<Verdicts<C>> {
     let mut text = String::new();
     File::open(path).ok()?.read_to_string(&mut text).ok()?;
     let unescape = |text: &str| {
@@ -171,8 +185,7 @@ fn read(path: &std::path::Path, key: &str, names: &[&'static str]) -> Option<Ver
         .collect::<Option<Vec<f64>>>()?;
     let mut span = lines.next()?.strip_prefix("span ")?.split(' ');
     let span = (span.next()?.parse().ok()?, span.next()?.parse().ok()?);
-    let static_name = |name: &str| names.iter().copied().find(|known| *known == name);
-    let mut verdicts: Vec<(&'static str, Result<(), CheckFailure>)> = Vec::new();
+    let mut verdicts: Vec<(C, Result<(), CheckFailure>)> = Vec::new();
     for line in lines {
         if line == "end" {
             return Some(Verdicts {
@@ -183,14 +196,14 @@ fn read(path: &std::path::Path, key: &str, names: &[&'static str]) -> Option<Ver
         }
         let (kind, rest) = line.split_once(' ')?;
         match kind {
-            "ok" => verdicts.push((static_name(rest)?, Ok(()))),
+            "ok" => verdicts.push((C::named(rest)?, Ok(()))),
             "failed" => {
                 let (check, summary) = rest.split_once(' ')?;
-                let check = static_name(check)?;
+                let check = C::named(check)?;
                 verdicts.push((
                     check,
                     Err(CheckFailure {
-                        check,
+                        check: check.name(),
                         summary: unescape(summary),
                         details: Vec::new(),
                     }),
@@ -209,6 +222,7 @@ fn read(path: &std::path::Path, key: &str, names: &[&'static str]) -> Option<Ver
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::convergence::Check;
 
     #[test]
     fn verdicts_round_trip_exactly_and_a_changed_key_reads_nothing() {
@@ -216,9 +230,9 @@ mod tests {
             series: vec![0.123_456_789_012_345_68, 1e37, f64::NAN, -0.0],
             span: (1, 9),
             verdicts: vec![
-                ("loss_is_finite", Ok(())),
+                (Check::LossIsFinite, Ok(())),
                 (
-                    "loss_decreases",
+                    Check::LossDecreases,
                     Err(CheckFailure {
                         check: "loss_decreases",
                         summary: "the loss did not go down \\ at all".into(),
@@ -231,21 +245,20 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("group.run");
         std::fs::write(&path, write("key 1", &verdicts)).unwrap();
-        let names = ["loss_is_finite", "loss_decreases"];
-        let back = read(&path, "key 1", &names).expect("read back");
+        let back = read::<Check>(&path, "key 1").expect("read back");
         assert_eq!(back.series[..2], verdicts.series[..2]);
         assert!(back.series[2].is_nan());
         assert_eq!(back.series[3].to_bits(), (-0.0f64).to_bits());
         assert_eq!(back.span, (1, 9));
         assert_eq!(back.verdicts, verdicts.verdicts);
         assert_eq!(
-            read(&path, "key 2", &names),
+            read::<Check>(&path, "key 2"),
             None,
             "another build, run or seed"
         );
         let cut = write("key 1", &verdicts).replace("end\n", "");
         std::fs::write(&path, cut).unwrap();
-        assert_eq!(read(&path, "key 1", &names), None, "a record cut short");
+        assert_eq!(read::<Check>(&path, "key 1"), None, "a record cut short");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
