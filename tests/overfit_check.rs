@@ -24,6 +24,25 @@ fn tier_from_ml_test_above() -> LogisticRegression {
     LogisticRegression::new(Bug::None)
 }
 
+/// Every threshold option at once: each reaches the runtime through the setter of its own name
+/// (the group compiles only if every one exists), at values a correct model clears.
+#[overfit_check(
+    steps = 60,
+    target_loss = 0.65,
+    target_relative = 0.9,
+    window = 0.25,
+    min_decrease = 0.01,
+    min_param_change = 0,
+    init_rtol = 0.5,
+    init_samples = 3,
+    init_sigmas = 2,
+    deterministic_steps = 2,
+    loss_at_init(classes = 2)
+)]
+fn every_threshold() -> LogisticRegression {
+    LogisticRegression::new(Bug::None)
+}
+
 #[ml_test]
 fn the_group_registers_one_test_per_check_in_its_tier() {
     let tests = ml_test::registry();

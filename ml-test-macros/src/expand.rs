@@ -177,6 +177,32 @@ mod tests {
     }
 
     #[test]
+    fn each_threshold_option_calls_the_runtime_setter_of_its_name() {
+        let steps = expand_str(
+            Attribute::OverfitCheck,
+            "target_loss = 0.5, target_relative = 0.2, window = 0.25, min_decrease = 0.01, \
+             min_param_change = 1e-8, init_rtol = 0.3, init_samples = 9, init_sigmas = 2, \
+             deterministic_steps = 4, loss_at_init(classes = 2)",
+            "fn model() -> M { M }",
+            None,
+        );
+        assert!(
+            steps.contains(":: ml_test :: __private :: Thresholds :: DEFAULT . target_loss (0.5f64) . target_relative (0.2f64) . window (0.25f64) . min_decrease (0.01f64) . min_param_change (0.00000001f64) . init_rtol (0.3f64) . init_samples (9usize) . init_sigmas (2f64) . deterministic_steps (4usize)"),
+            "{steps}"
+        );
+        let fit = expand_str(
+            Attribute::OverfitCheck,
+            "capacity = 1..=3, max_rise = 0.5, target_error = 0",
+            "fn model() -> M { M }",
+            None,
+        );
+        assert!(
+            fit.contains(":: ml_test :: __private :: FitThresholds :: DEFAULT . target_error (0f64) . max_rise (0.5f64)"),
+            "{fit}"
+        );
+    }
+
+    #[test]
     fn a_result_a_timeout_or_a_sweep_moves_the_body_into_a_fn() {
         let out = ml_test(
             "timeout = \"1s\"",

@@ -12,7 +12,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, ReturnType, Type};
 
 use crate::args::mock::{Behaviour, MockArgs, Number, NumericLiteral, RandomArgs, ReturnValue};
-use crate::args::overfit::{DEFAULT_STEPS, OverfitArgs};
+use crate::args::overfit::{DEFAULT_STEPS, OverfitArgs, Threshold};
 use crate::args::test::TestArgs;
 use crate::item::FnItem;
 use crate::item::{has_attribute, has_test_attribute};
@@ -609,52 +609,26 @@ fn render_group(args: &OverfitArgs, spec: Spec, selection: &TierSelection) -> To
     }
 }
 
-/// A `FitThresholds` literal: the options given, the runtime's defaults for the rest.
+/// A `FitThresholds` value: the runtime's defaults, and one setter per threshold given.
 fn fit_thresholds(args: &OverfitArgs) -> TokenStream {
-    let mut fields = Vec::new();
-    if let Some(target) = args.target_error {
-        fields.push(quote!(target_error: #target));
-    }
-    if let Some(rise) = args.max_rise {
-        fields.push(quote!(max_rise: #rise));
-    }
-    quote! {
-        ::ml_test::__private::FitThresholds {
-            #(#fields,)*
-            ..::ml_test::__private::FitThresholds::DEFAULT
-        }
-    }
+    let setters = threshold_setters(args);
+    quote!(::ml_test::__private::FitThresholds::DEFAULT #(#setters)*)
 }
 
-/// A `Thresholds` literal: the options given, the runtime's defaults for the rest.
+/// A `Thresholds` value: the runtime's defaults, and one setter per threshold given.
 fn thresholds(args: &OverfitArgs) -> TokenStream {
-    let mut fields = Vec::new();
-    if let Some(target) = args.number("target_loss") {
-        fields.push(quote!(target_loss: ::core::option::Option::Some(#target)));
-    }
-    for (option, field) in [
-        ("target_relative", "target_relative"),
-        ("window", "window_fraction"),
-        ("min_decrease", "min_decrease"),
-        ("min_param_change", "min_param_change"),
-        ("init_rtol", "init_rtol"),
-        ("init_sigmas", "init_sigmas"),
-    ] {
-        if let Some(value) = args.number(option) {
-            let field = format_ident!("{field}");
-            fields.push(quote!(#field: #value));
+    let setters = threshold_setters(args);
+    quote!(::ml_test::__private::Thresholds::DEFAULT #(#setters)*)
+}
+
+/// `.window(0.2)` for `window = 0.2`: each threshold option calls the runtime's setter of its
+/// own name, so no table maps options to fields.
+fn threshold_setters(args: &OverfitArgs) -> impl Iterator<Item = TokenStream> + '_ {
+    args.thresholds.iter().map(|(option, value)| {
+        let setter = format_ident!("{option}");
+        match value {
+            Threshold::Float(x) => quote!(.#setter(#x)),
+            Threshold::Count(n) => quote!(.#setter(#n)),
         }
-    }
-    if let Some(steps) = args.deterministic_steps {
-        fields.push(quote!(deterministic_steps: #steps));
-    }
-    if let Some(samples) = args.init_samples {
-        fields.push(quote!(init_samples: #samples));
-    }
-    quote! {
-        ::ml_test::__private::Thresholds {
-            #(#fields,)*
-            ..::ml_test::__private::Thresholds::DEFAULT
-        }
-    }
+    })
 }

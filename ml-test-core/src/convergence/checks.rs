@@ -110,6 +110,64 @@ impl Thresholds {
         init_sigmas: 3.0,
         deterministic_steps: 3,
     };
+
+    // One setter per `#[overfit_check]` option, named as the option: the attribute writes
+    // `Thresholds::DEFAULT.window(0.2)` for `window = 0.2`, so an option reaches its threshold
+    // through its own name, with no table between them.
+
+    /// `target_loss = X`: the loss `overfits_batch` must reach.
+    pub const fn target_loss(mut self, loss: f64) -> Thresholds {
+        self.target_loss = Some(loss);
+        self
+    }
+
+    /// `target_relative = X`: without `target_loss`, the fraction of the first loss to reach.
+    pub const fn target_relative(mut self, fraction: f64) -> Thresholds {
+        self.target_relative = fraction;
+        self
+    }
+
+    /// `window = X`: `loss_decreases`' window, as a fraction of the recorded steps.
+    pub const fn window(mut self, fraction: f64) -> Thresholds {
+        self.window_fraction = fraction;
+        self
+    }
+
+    /// `min_decrease = X`: the least relative drop `loss_decreases` accepts.
+    pub const fn min_decrease(mut self, drop: f64) -> Thresholds {
+        self.min_decrease = drop;
+        self
+    }
+
+    /// `min_param_change = X`: how far an element must move to count as a change.
+    pub const fn min_param_change(mut self, change: f64) -> Thresholds {
+        self.min_param_change = change;
+        self
+    }
+
+    /// `init_rtol = X`: the allowed deviation of the initial loss from ln C, relative to ln C.
+    pub const fn init_rtol(mut self, rtol: f64) -> Thresholds {
+        self.init_rtol = rtol;
+        self
+    }
+
+    /// `init_samples = N`: fresh initialisations whose median first loss `loss_at_init` judges.
+    pub const fn init_samples(mut self, samples: usize) -> Thresholds {
+        self.init_samples = samples;
+        self
+    }
+
+    /// `init_sigmas = X`: the widening of `init_rtol` by the spread of the first losses.
+    pub const fn init_sigmas(mut self, sigmas: f64) -> Thresholds {
+        self.init_sigmas = sigmas;
+        self
+    }
+
+    /// `deterministic_steps = N`: how many first losses of two fresh trainers must agree.
+    pub const fn deterministic_steps(mut self, steps: usize) -> Thresholds {
+        self.deterministic_steps = steps;
+        self
+    }
 }
 
 impl Default for Thresholds {
@@ -509,6 +567,41 @@ mod tests {
     use super::*;
     use ndarray::{ArrayD, IxDyn};
     use std::time::Duration;
+
+    #[test]
+    fn each_setter_sets_its_own_threshold_only() {
+        const D: Thresholds = Thresholds::DEFAULT;
+        assert_eq!(D.target_loss(0.5).target_loss, Some(0.5));
+        assert_eq!(D.target_relative(0.2).target_relative, 0.2);
+        assert_eq!(D.window(0.25).window_fraction, 0.25);
+        assert_eq!(D.min_decrease(0.01).min_decrease, 0.01);
+        assert_eq!(D.min_param_change(1e-8).min_param_change, 1e-8);
+        assert_eq!(D.init_rtol(0.3).init_rtol, 0.3);
+        assert_eq!(D.init_samples(9).init_samples, 9);
+        assert_eq!(D.init_sigmas(2.0).init_sigmas, 2.0);
+        assert_eq!(D.deterministic_steps(4).deterministic_steps, 4);
+        // Every setter leaves the other thresholds at their defaults.
+        let all = D
+            .target_loss(0.5)
+            .target_relative(0.2)
+            .window(0.25)
+            .min_decrease(0.01)
+            .min_param_change(1e-8)
+            .init_rtol(0.3)
+            .init_samples(9)
+            .init_sigmas(2.0)
+            .deterministic_steps(4);
+        assert_eq!(
+            format!("{all:?}"),
+            "Thresholds { target_loss: Some(0.5), target_relative: 0.2, window_fraction: 0.25, \
+             min_decrease: 0.01, min_param_change: 1e-8, init_rtol: 0.3, init_samples: 9, \
+             init_sigmas: 2.0, deterministic_steps: 4 }"
+        );
+        let fit = crate::convergence::FitThresholds::DEFAULT
+            .target_error(0.0)
+            .max_rise(0.5);
+        assert_eq!((fit.target_error, fit.max_rise), (0.0, 0.5));
+    }
 
     fn tensor(values: &[f64]) -> ArrayD<f64> {
         ArrayD::from_shape_vec(IxDyn(&[values.len()]), values.to_vec()).unwrap()

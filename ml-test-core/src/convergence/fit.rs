@@ -110,6 +110,21 @@ impl FitThresholds {
         target_error: 1e-9,
         max_rise: 1e-9,
     };
+
+    // One setter per `#[overfit_check(capacity = ..)]` threshold, named as the option (see
+    // `Thresholds`).
+
+    /// `target_error = X`: the largest training error `fits_batch` allows.
+    pub const fn target_error(mut self, error: f64) -> FitThresholds {
+        self.target_error = error;
+        self
+    }
+
+    /// `max_rise = X`: how much the error may rise from one capacity to the next.
+    pub const fn max_rise(mut self, rise: f64) -> FitThresholds {
+        self.max_rise = rise;
+        self
+    }
 }
 
 impl Default for FitThresholds {

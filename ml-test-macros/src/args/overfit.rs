@@ -117,11 +117,11 @@ const DECLS: &[Decl] = &[
 ];
 
 /// Options of models trained by steps (a `Trainer`) only.
-const STEP_OPTIONS: [&str; 12] = [
-    "steps",
+/// The thresholds of models trained by steps. Each option sets the runtime's threshold of the
+/// same name (`Thresholds::window` for `window = ..`): this list and the option's `Decl` above
+/// are its only declarations here, and its value is read as its `Decl`'s kind says.
+pub(crate) const STEP_THRESHOLDS: [&str; 9] = [
     "target_loss",
-    "loss_at_init",
-    "frozen",
     "target_relative",
     "window",
     "min_decrease",
@@ -132,19 +132,21 @@ const STEP_OPTIONS: [&str; 12] = [
     "deterministic_steps",
 ];
 
-/// Options of models trained in one call (a `Fitter`) only.
-const FIT_OPTIONS: [&str; 3] = ["capacity", "target_error", "max_rise"];
+/// The thresholds of models trained in one call, named as `FitThresholds`' setters.
+pub(crate) const FIT_THRESHOLDS: [&str; 2] = ["target_error", "max_rise"];
 
-/// The thresholds passed to the runtime by name.
-pub(crate) const THRESHOLDS: [&str; 7] = [
-    "target_loss",
-    "target_relative",
-    "window",
-    "min_decrease",
-    "min_param_change",
-    "init_rtol",
-    "init_sigmas",
-];
+/// Options of models trained by optimisation steps (a `Trainer`) only, besides their thresholds.
+const STEP_OPTIONS: [&str; 3] = ["steps", "loss_at_init", "frozen"];
+
+/// Options of models trained in one call (a `Fitter`) only, besides their thresholds.
+const FIT_OPTIONS: [&str; 1] = ["capacity"];
+
+/// A threshold's value as its declaration reads it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Threshold {
+    Float(f64),
+    Count(usize),
+}
 
 pub(crate) const GRAMMAR: Grammar = Grammar {
     attribute: "overfit_check",
@@ -208,12 +210,8 @@ pub(crate) struct OverfitArgs {
     pub(crate) capacity: Option<(Vec<usize>, Span)>,
     /// Whether `capacity` is written, even if its sweep is malformed (reported on its own).
     pub(crate) one_shot: bool,
-    pub(crate) target_error: Option<f64>,
-    pub(crate) max_rise: Option<f64>,
-    /// The thresholds given, by name (see [`THRESHOLDS`]).
-    pub(crate) numbers: Vec<(&'static str, f64)>,
-    pub(crate) deterministic_steps: Option<usize>,
-    pub(crate) init_samples: Option<usize>,
+    /// The thresholds given (of [`STEP_THRESHOLDS`] or [`FIT_THRESHOLDS`]), in that order.
+    pub(crate) thresholds: Vec<(&'static str, Threshold)>,
 }
 
 impl OverfitArgs {
@@ -240,31 +238,29 @@ impl OverfitArgs {
         }
         checks
     }
-
-    pub(crate) fn number(&self, name: &str) -> Option<f64> {
-        self.numbers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-    }
 }
 
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
     let options = options::parse(&GRAMMAR, args, errors);
     let usize_of = |key| options.int(key).and_then(|n| usize::try_from(n).ok());
+    let thresholds = STEP_THRESHOLDS
+        .into_iter()
+        .chain(FIT_THRESHOLDS)
+        .filter_map(|key| {
+            let value = match DECLS.iter().find(|decl| decl.key == key)?.kind {
+                Kind::Float { .. } => Threshold::Float(options.float(key)?),
+                Kind::Int { .. } => Threshold::Count(usize_of(key)?),
+                _ => unreachable!("a threshold is declared as a number"),
+            };
+            Some((key, value))
+        })
+        .collect();
     let mut parsed = OverfitArgs {
         steps: usize_of("steps"),
-        deterministic_steps: usize_of("deterministic_steps"),
-        init_samples: usize_of("init_samples"),
         seed: options.int("seed").and_then(|n| u64::try_from(n).ok()),
         timeout: options.duration("timeout"),
         one_shot: options.span("capacity").is_some(),
-        target_error: options.float("target_error"),
-        max_rise: options.float("max_rise"),
-        numbers: THRESHOLDS
-            .into_iter()
-            .filter_map(|key| Some((key, options.float(key)?)))
-            .collect(),
+        thresholds,
         ..OverfitArgs::default()
     };
     if let Some(tier) = options.expr("tier") {
@@ -300,7 +296,7 @@ fn check_mode(parsed: &OverfitArgs, options: &options::Options, errors: &mut Err
     let one_shot = parsed.one_shot;
     for given in &options.given {
         let key = given.key;
-        if one_shot && STEP_OPTIONS.contains(&key) {
+        if one_shot && (STEP_OPTIONS.contains(&key) || STEP_THRESHOLDS.contains(&key)) {
             errors.at(
                 given.span,
                 format_args!(
@@ -312,7 +308,7 @@ fn check_mode(parsed: &OverfitArgs, options: &options::Options, errors: &mut Err
                 ),
             );
         }
-        if !one_shot && FIT_OPTIONS.contains(&key) {
+        if !one_shot && (FIT_OPTIONS.contains(&key) || FIT_THRESHOLDS.contains(&key)) {
             errors.at(
                 given.span,
                 format_args!(
