@@ -1,10 +1,12 @@
-//! One engine for the options of every attribute. Each attribute declares its options once (key,
-//! kind, rules, an example); the engine reads the written arguments against the declaration and
-//! reports every problem at its token: unknown keys (with the closest known one), duplicates,
+//! One engine for the options of every attribute. Each attribute declares each option once, as
+//! an [`Opt`] constant (key, kind, rules, an example, and the type its value reads back as); the
+//! engine reads the written arguments against the declarations and reports every problem at its
+//! token: unknown keys (with the closest known one), duplicates,
 //! a missing or unexpected value, literals of the wrong kind, numbers that overflow or break the
 //! option's rule, suffixes that do not fit, non-finite floats. An attribute module is left with
 //! what is specific to it.
 
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream};
@@ -15,6 +17,7 @@ use syn::{Expr, ExprLit, Lit, Meta, UnOp};
 use crate::diag::Errors;
 
 /// What an option takes.
+#[derive(Clone, Copy)]
 pub(crate) enum Kind {
     /// `key`: no value.
     Flag,
@@ -42,7 +45,8 @@ pub(crate) enum Kind {
     List,
 }
 
-/// One option an attribute accepts.
+/// One option an attribute accepts, as its grammar lists it (see [`Opt`], which declares it).
+#[derive(Clone, Copy)]
 pub(crate) struct Decl {
     pub(crate) key: &'static str,
     pub(crate) kind: Kind,
@@ -51,8 +55,107 @@ pub(crate) struct Decl {
 }
 
 impl Decl {
-    pub(crate) const fn new(key: &'static str, kind: Kind, example: &'static str) -> Decl {
+    const fn new(key: &'static str, kind: Kind, example: &'static str) -> Decl {
         Decl { key, kind, example }
+    }
+}
+
+/// An option, declared once: what the engine checks it against ([`Decl`]) and the type its
+/// value reads back as, fixed by the constructor of its kind. An attribute's grammar lists
+/// `OPT.decl`, and its parser reads the value through the same constant (`options.get(&SEED)`),
+/// never through a string, so a misspelt option is a compile error rather than a silent `None`.
+pub(crate) struct Opt<T> {
+    pub(crate) decl: Decl,
+    value: PhantomData<fn() -> T>,
+}
+
+impl<T> Opt<T> {
+    const fn of(key: &'static str, kind: Kind, example: &'static str) -> Opt<T> {
+        Opt {
+            decl: Decl::new(key, kind, example),
+            value: PhantomData,
+        }
+    }
+
+    /// The option's key, as users write it.
+    pub(crate) const fn key(&self) -> &'static str {
+        self.decl.key
+    }
+}
+
+impl Opt<bool> {
+    /// `key`: no value.
+    pub(crate) const fn flag(key: &'static str, example: &'static str) -> Opt<bool> {
+        Opt::of(key, Kind::Flag, example)
+    }
+}
+
+impl Opt<u128> {
+    /// `key = 42`, an integer from `min` to `max` (see [`Kind::Int`]).
+    pub(crate) const fn int(
+        key: &'static str,
+        (min, max): (u128, u128),
+        ty: &'static str,
+        below_min: &'static str,
+        example: &'static str,
+    ) -> Opt<u128> {
+        Opt::of(
+            key,
+            Kind::Int {
+                min,
+                max,
+                ty,
+                below_min,
+            },
+            example,
+        )
+    }
+}
+
+impl Opt<f64> {
+    /// `key = 0.5`, a finite number that `rule` accepts (see [`Kind::Float`]).
+    pub(crate) const fn float(
+        key: &'static str,
+        rule: fn(f64) -> bool,
+        rule_text: &'static str,
+        example: &'static str,
+    ) -> Opt<f64> {
+        Opt::of(key, Kind::Float { rule, rule_text }, example)
+    }
+}
+
+impl Opt<(String, Duration)> {
+    /// `key = "30s"`.
+    pub(crate) const fn duration(
+        key: &'static str,
+        example: &'static str,
+    ) -> Opt<(String, Duration)> {
+        Opt::of(key, Kind::Duration, example)
+    }
+}
+
+impl Opt<syn::Path> {
+    /// `key = path::to::item`, naming `what`.
+    pub(crate) const fn path(
+        key: &'static str,
+        what: &'static str,
+        example: &'static str,
+    ) -> Opt<syn::Path> {
+        Opt::of(key, Kind::Path { what }, example)
+    }
+}
+
+impl Opt<Expr> {
+    /// `key = <expression>`.
+    pub(crate) const fn expr(key: &'static str, example: &'static str) -> Opt<Expr> {
+        Opt::of(key, Kind::Expr, example)
+    }
+}
+
+impl Opt<syn::MetaList> {
+    /// `key(..)`.
+    pub(crate) const fn list(key: &'static str, example: &'static str) -> Opt<syn::MetaList> {
+        Opt::of(key, Kind::List, example)
     }
 }
 
@@ -99,78 +202,131 @@ pub(crate) struct Options {
 }
 
 impl Options {
-    fn value(&self, key: &str) -> Option<&Value> {
+    fn value<T>(&self, opt: &Opt<T>) -> Option<&Value> {
         self.given
             .iter()
-            .find(|given| given.key == key)
+            .find(|given| given.key == opt.key())
             .and_then(|given| given.value.as_ref())
     }
 
     /// Where `key` is written, whether or not its value was valid.
-    pub(crate) fn span(&self, key: &str) -> Option<Span> {
+    fn span_of_key(&self, key: &str) -> Option<Span> {
         self.given
             .iter()
             .find(|given| given.key == key)
             .map(|given| given.span)
     }
 
-    pub(crate) fn flag(&self, key: &str) -> bool {
-        matches!(self.value(key), Some(Value::Flag))
+    /// Where the option is written, whether or not its value was valid.
+    pub(crate) fn span<T>(&self, opt: &Opt<T>) -> Option<Span> {
+        self.span_of_key(opt.key())
     }
 
-    pub(crate) fn int(&self, key: &str) -> Option<u128> {
-        match self.value(key) {
-            Some(Value::Int(int)) => Some(*int),
-            _ => None,
-        }
+    /// Whether the flag is given.
+    pub(crate) fn flag(&self, opt: &Opt<bool>) -> bool {
+        matches!(self.value(opt), Some(Value::Flag))
     }
 
-    pub(crate) fn float(&self, key: &str) -> Option<f64> {
-        match self.value(key) {
-            Some(Value::Float(float)) => Some(*float),
-            _ => None,
-        }
+    /// The option's value, if it is given and valid.
+    pub(crate) fn get<T: Read>(&self, opt: &Opt<T>) -> Option<T> {
+        self.value(opt).and_then(T::read)
     }
 
-    pub(crate) fn duration(&self, key: &str) -> Option<(String, Duration)> {
-        match self.value(key) {
-            Some(Value::Duration(written, duration)) => Some((written.clone(), *duration)),
-            _ => None,
-        }
+    /// The option's value, if it is given and valid (syn's nodes are not `Clone` with the
+    /// features we use: the value is borrowed).
+    pub(crate) fn get_ref<T: Borrowed>(&self, opt: &Opt<T>) -> Option<&T> {
+        self.value(opt).and_then(T::borrow)
     }
 
-    /// Takes the value of `key` out (syn's nodes are not `Clone` with the features we use).
-    fn take(&mut self, key: &str) -> Option<Value> {
-        self.given
+    /// Takes the option's value out.
+    pub(crate) fn take<T: Borrowed>(&mut self, opt: &Opt<T>) -> Option<T> {
+        let value = self
+            .given
             .iter_mut()
-            .find(|given| given.key == key)
-            .and_then(|given| given.value.take())
+            .find(|given| given.key == opt.key())
+            .and_then(|given| given.value.take())?;
+        T::take(value)
     }
+}
 
-    pub(crate) fn take_path(&mut self, key: &str) -> Option<syn::Path> {
-        match self.take(key) {
-            Some(Value::Path(path)) => Some(path),
+/// A value type read back by copy: what an `Int`, `Float` or `Duration` option holds.
+pub(crate) trait Read: Sized {
+    fn read(value: &Value) -> Option<Self>;
+}
+
+impl Read for u128 {
+    fn read(value: &Value) -> Option<u128> {
+        match value {
+            Value::Int(int) => Some(*int),
             _ => None,
         }
     }
+}
 
-    pub(crate) fn take_expr(&mut self, key: &str) -> Option<Expr> {
-        match self.take(key) {
-            Some(Value::Expr(expr)) => Some(expr),
+impl Read for f64 {
+    fn read(value: &Value) -> Option<f64> {
+        match value {
+            Value::Float(float) => Some(*float),
             _ => None,
         }
     }
+}
 
-    pub(crate) fn expr(&self, key: &str) -> Option<&Expr> {
-        match self.value(key) {
-            Some(Value::Expr(expr)) => Some(expr),
+impl Read for (String, Duration) {
+    fn read(value: &Value) -> Option<(String, Duration)> {
+        match value {
+            Value::Duration(written, duration) => Some((written.clone(), *duration)),
             _ => None,
         }
     }
+}
 
-    pub(crate) fn list(&self, key: &str) -> Option<&syn::MetaList> {
-        match self.value(key) {
-            Some(Value::List(list)) => Some(list),
+/// A syn node an option holds (`Path`, `Expr`, `MetaList`): borrowed or taken out.
+pub(crate) trait Borrowed: Sized {
+    fn borrow(value: &Value) -> Option<&Self>;
+    fn take(value: Value) -> Option<Self>;
+}
+
+impl Borrowed for syn::Path {
+    fn borrow(value: &Value) -> Option<&syn::Path> {
+        match value {
+            Value::Path(path) => Some(path),
+            _ => None,
+        }
+    }
+    fn take(value: Value) -> Option<syn::Path> {
+        match value {
+            Value::Path(path) => Some(path),
+            _ => None,
+        }
+    }
+}
+
+impl Borrowed for Expr {
+    fn borrow(value: &Value) -> Option<&Expr> {
+        match value {
+            Value::Expr(expr) => Some(expr),
+            _ => None,
+        }
+    }
+    fn take(value: Value) -> Option<Expr> {
+        match value {
+            Value::Expr(expr) => Some(expr),
+            _ => None,
+        }
+    }
+}
+
+impl Borrowed for syn::MetaList {
+    fn borrow(value: &Value) -> Option<&syn::MetaList> {
+        match value {
+            Value::List(list) => Some(list),
+            _ => None,
+        }
+    }
+    fn take(value: Value) -> Option<syn::MetaList> {
+        match value {
+            Value::List(list) => Some(list),
             _ => None,
         }
     }
@@ -218,7 +374,7 @@ pub(crate) fn parse(grammar: &Grammar, args: TokenStream, errors: &mut Errors) -
             }
             continue;
         };
-        if options.span(decl.key).is_some() {
+        if options.span_of_key(decl.key).is_some() {
             errors.at(key_span, format_args!("`{key}` is given twice"));
             continue;
         }
@@ -536,28 +692,12 @@ fn duration(key: &str, value: &Expr, errors: &mut Errors) -> Option<Value> {
 mod tests {
     use super::*;
 
-    const DECLS: &[Decl] = &[
-        Decl::new(
-            "seed",
-            Kind::Int {
-                min: 0,
-                max: u64::MAX as u128,
-                ty: "u64",
-                below_min: "",
-            },
-            "seed = 42",
-        ),
-        Decl::new(
-            "rate",
-            Kind::Float {
-                rule: |x| x > 0.0,
-                rule_text: "greater than 0",
-            },
-            "rate = 0.1",
-        ),
-        Decl::new("timeout", Kind::Duration, "timeout = \"30s\""),
-        Decl::new("global", Kind::Flag, "global"),
-    ];
+    const SEED: Opt<u128> = Opt::int("seed", (0, u64::MAX as u128), "u64", "", "seed = 42");
+    const RATE: Opt<f64> = Opt::float("rate", |x| x > 0.0, "greater than 0", "rate = 0.1");
+    const TIMEOUT: Opt<(String, Duration)> = Opt::duration("timeout", "timeout = \"30s\"");
+    const GLOBAL: Opt<bool> = Opt::flag("global", "global");
+
+    const DECLS: &[Decl] = &[SEED.decl, RATE.decl, TIMEOUT.decl, GLOBAL.decl];
 
     const GRAMMAR: Grammar = Grammar {
         attribute: "demo",
@@ -586,11 +726,11 @@ mod tests {
             &mut errors,
         );
         assert_eq!(errors.to_compile_errors().to_string(), "");
-        assert_eq!(options.int("seed"), Some(42));
+        assert_eq!(options.get(&SEED), Some(42));
         assert_eq!(options.words.len(), 1);
-        assert!(options.flag("global"));
+        assert!(options.flag(&GLOBAL));
         assert_eq!(
-            options.duration("timeout").unwrap().1,
+            options.get(&TIMEOUT).unwrap().1,
             Duration::from_secs(2)
         );
         // The rule rejected the negative rate, at its value.

@@ -4,21 +4,19 @@ use proc_macro2::{Span, TokenStream};
 use syn::Path;
 
 use crate::diag::Errors;
-use crate::options::{self, Decl, Grammar, Kind};
+use crate::options::{self, Grammar, Opt};
+
+const RANDOM: Opt<Path> = Opt::path(
+    "random",
+    "a fn that builds the model with random weights",
+    "random = SentimentModel::random",
+);
+const CACHE: Opt<bool> = Opt::flag("cache", "cache");
 
 pub(crate) const GRAMMAR: Grammar = Grammar {
     attribute: "model_loader",
     noun: "#[model_loader] option",
-    decls: &[
-        Decl::new(
-            "random",
-            Kind::Path {
-                what: "a fn that builds the model with random weights",
-            },
-            "random = SentimentModel::random",
-        ),
-        Decl::new("cache", Kind::Flag, "cache"),
-    ],
+    decls: &[RANDOM.decl, CACHE.decl],
     words: &[],
     word_kind: "",
     accepted: || {
@@ -40,10 +38,7 @@ pub(crate) struct LoaderArgs {
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> LoaderArgs {
     let mut options = options::parse(&GRAMMAR, args, errors);
     LoaderArgs {
-        random: options.take_path("random"),
-        cache: options
-            .flag("cache")
-            .then(|| options.span("cache"))
-            .flatten(),
+        random: options.take(&RANDOM),
+        cache: options.flag(&CACHE).then(|| options.span(&CACHE)).flatten(),
     }
 }

@@ -7,34 +7,41 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::{Expr, ExprClosure, Lit, Pat, Path, UnOp};
 
+use super::SEED;
 use crate::diag::Errors;
-use crate::options::{self, Decl, Grammar, Kind};
+use crate::options::{self, Decl, Grammar, Opt};
 
-/// The keys that say what the mock answers; a mock has at most one.
-const BEHAVIOURS: [&str; 4] = ["returns", "returns_seq", "returns_fn", "fails"];
+const RETURNS: Opt<Expr> = Opt::expr("returns", "returns = [99]");
+const RETURNS_SEQ: Opt<Expr> = Opt::expr("returns_seq", "returns_seq = [[1], [0]]");
+const RETURNS_FN: Opt<Expr> = Opt::expr("returns_fn", "returns_fn = |input| input.len()");
+const FAILS: Opt<Expr> = Opt::expr("fails", "fails = \"model unavailable\"");
+const LATENCY: Opt<(String, Duration)> = Opt::duration("latency", "latency = \"50ms\"");
+const EXPECT_CALLS: Opt<u128> = Opt::int(
+    "expect_calls",
+    (0, u32::MAX as u128),
+    "usize",
+    "",
+    "expect_calls = 1",
+);
+const LOADER: Opt<Path> = Opt::path(
+    "loader",
+    "a fn marked #[model_loader]",
+    "loader = serving::load_model",
+);
+const GLOBAL: Opt<bool> = Opt::flag("global", "global");
 
-const LOADER: Kind = Kind::Path {
-    what: "a fn marked #[model_loader]",
-};
+/// The options that say what the mock answers; a mock has at most one.
+const BEHAVIOURS: [Opt<Expr>; 4] = [RETURNS, RETURNS_SEQ, RETURNS_FN, FAILS];
 
 const MOCK_DECLS: &[Decl] = &[
-    Decl::new("returns", Kind::Expr, "returns = [99]"),
-    Decl::new("returns_seq", Kind::Expr, "returns_seq = [[1], [0]]"),
-    Decl::new("returns_fn", Kind::Expr, "returns_fn = |input| input.len()"),
-    Decl::new("fails", Kind::Expr, "fails = \"model unavailable\""),
-    Decl::new("latency", Kind::Duration, "latency = \"50ms\""),
-    Decl::new(
-        "expect_calls",
-        Kind::Int {
-            min: 0,
-            max: u32::MAX as u128,
-            ty: "usize",
-            below_min: "",
-        },
-        "expect_calls = 1",
-    ),
-    Decl::new("loader", LOADER, "loader = serving::load_model"),
-    Decl::new("global", Kind::Flag, "global"),
+    RETURNS.decl,
+    RETURNS_SEQ.decl,
+    RETURNS_FN.decl,
+    FAILS.decl,
+    LATENCY.decl,
+    EXPECT_CALLS.decl,
+    LOADER.decl,
+    GLOBAL.decl,
 ];
 
 pub(crate) const MOCK_GRAMMAR: Grammar = Grammar {
@@ -52,16 +59,13 @@ pub(crate) const MOCK_GRAMMAR: Grammar = Grammar {
     misplaced: None,
 };
 
-const RANDOM_DECLS: &[Decl] = &[
-    Decl::new("seed", super::SEED, "seed = 42"),
-    Decl::new(
-        "loader",
-        Kind::Path {
-            what: "a fn marked #[model_loader(random = ..)]",
-        },
-        "loader = serving::load_model",
-    ),
-];
+const RANDOM_LOADER: Opt<Path> = Opt::path(
+    "loader",
+    "a fn marked #[model_loader(random = ..)]",
+    "loader = serving::load_model",
+);
+
+const RANDOM_DECLS: &[Decl] = &[SEED.decl, RANDOM_LOADER.decl];
 
 pub(crate) const RANDOM_GRAMMAR: Grammar = Grammar {
     attribute: "random_weights",
@@ -123,25 +127,29 @@ pub(crate) struct MockArgs {
 pub(crate) fn parse_mock(args: TokenStream, span: Span, errors: &mut Errors) -> MockArgs {
     let text = args.to_string();
     let mut options = options::parse(&MOCK_GRAMMAR, args, errors);
-    let given: Vec<&'static str> = BEHAVIOURS
-        .into_iter()
-        .filter(|key| options.span(key).is_some())
+    let given: Vec<&Opt<Expr>> = BEHAVIOURS
+        .iter()
+        .filter(|opt| options.span(opt).is_some())
         .collect();
     if let [first, second, ..] = given[..] {
         errors.at(
             options.span(second).unwrap_or(span),
             format_args!(
-                "`{second}` and `{first}` both say what the mock answers; give one \
-                 (`returns`, `returns_seq`, `returns_fn` or `fails`)"
+                "`{}` and `{}` both say what the mock answers; give one \
+                 (`returns`, `returns_seq`, `returns_fn` or `fails`)",
+                second.key(),
+                first.key()
             ),
         );
     }
-    let behaviour = given.first().and_then(|key| {
-        let value = options.take_expr(key)?;
-        match *key {
-            "returns" => return_value(value, errors).map(Behaviour::Returns),
-            "returns_seq" => returns_seq(value, errors).map(Behaviour::ReturnsSeq),
-            "returns_fn" => match value {
+    let behaviour = given.first().and_then(|opt| {
+        let value = options.take(*opt)?;
+        match opt.key() {
+            key if key == RETURNS.key() => return_value(value, errors).map(Behaviour::Returns),
+            key if key == RETURNS_SEQ.key() => {
+                returns_seq(value, errors).map(Behaviour::ReturnsSeq)
+            }
+            key if key == RETURNS_FN.key() => match value {
                 Expr::Closure(closure) => Some(Behaviour::ReturnsFn(closure)),
                 other => {
                     errors.spanned(
@@ -158,13 +166,13 @@ pub(crate) fn parse_mock(args: TokenStream, span: Span, errors: &mut Errors) -> 
     let mock = MockArgs {
         text,
         span,
-        loader: options.take_path("loader"),
+        loader: options.take(&LOADER),
         behaviour,
-        latency: options.duration("latency"),
+        latency: options.get(&LATENCY),
         expect_calls: options
-            .int("expect_calls")
+            .get(&EXPECT_CALLS)
             .and_then(|n| u32::try_from(n).ok()),
-        global: options.flag("global"),
+        global: options.flag(&GLOBAL),
     };
     mock.check(errors);
     mock
@@ -381,10 +389,8 @@ pub(crate) fn parse_random(args: TokenStream, span: Span, errors: &mut Errors) -
     let mut options = options::parse(&RANDOM_GRAMMAR, args, errors);
     RandomArgs {
         span,
-        seed: options
-            .int("seed")
-            .and_then(|seed| u64::try_from(seed).ok()),
-        loader: options.take_path("loader"),
+        seed: options.get(&SEED).and_then(|seed| u64::try_from(seed).ok()),
+        loader: options.take(&RANDOM_LOADER),
     }
 }
 

@@ -6,15 +6,10 @@ pub(crate) mod mock;
 pub(crate) mod overfit;
 pub(crate) mod test;
 
-use crate::options::Kind;
+use crate::options::Opt;
 
 /// `seed = N`: any `u64`.
-pub(crate) const SEED: Kind = Kind::Int {
-    min: 0,
-    max: u64::MAX as u128,
-    ty: "u64",
-    below_min: "",
-};
+pub(crate) const SEED: Opt<u128> = Opt::int("seed", (0, u64::MAX as u128), "u64", "", "seed = 42");
 
 /// The documentation of each attribute (`docs/<attribute>.md`, shown on hover and on docs.rs)
 /// lists every option its grammar declares, so the two cannot drift apart.

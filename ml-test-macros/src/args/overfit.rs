@@ -7,9 +7,10 @@ use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit};
 
+use super::SEED;
 use crate::diag::Errors;
 use crate::names::{DEFAULT_STEP_CHECKS, FIT_CHECKS, STEP_CHECKS, TIERS};
-use crate::options::{self, Decl, Grammar, Kind, did_you_mean};
+use crate::options::{self, Decl, Grammar, Opt, did_you_mean};
 
 /// Default number of training steps of the shared run.
 pub(crate) const DEFAULT_STEPS: usize = 200;
@@ -17,129 +18,145 @@ pub(crate) const DEFAULT_STEPS: usize = 200;
 /// The most capacities a sweep may list: each is a full fit.
 const MAX_CAPACITIES: usize = 1000;
 
-const STEPS: Kind = Kind::Int {
-    min: 1,
-    max: u32::MAX as u128,
-    ty: "usize",
-    below_min: "trains no step, so there is nothing to check",
-};
+const fn count(key: &'static str, example: &'static str) -> Opt<u128> {
+    Opt::int(
+        key,
+        (1, u32::MAX as u128),
+        "usize",
+        "trains no step, so there is nothing to check",
+        example,
+    )
+}
 
-const fn at_least_zero() -> Kind {
-    Kind::Float {
-        rule: |x| x >= 0.0,
-        rule_text: "at least 0",
+const fn at_least_zero(key: &'static str, example: &'static str) -> Opt<f64> {
+    Opt::float(key, |x| x >= 0.0, "at least 0", example)
+}
+
+const STEPS: Opt<u128> = count("steps", "steps = 200");
+const TIER: Opt<Expr> = Opt::expr("tier", "tier = slow");
+const TIMEOUT: Opt<(String, Duration)> = Opt::duration("timeout", "timeout = \"5m\"");
+const LOSS_AT_INIT: Opt<syn::MetaList> = Opt::list("loss_at_init", "loss_at_init(classes = C)");
+const FROZEN: Opt<Expr> = Opt::expr("frozen", "frozen = [\"embedding\"]");
+const SKIP: Opt<Expr> = Opt::expr("skip", "skip = [deterministic]");
+const CAPACITY: Opt<Expr> = Opt::expr("capacity", "capacity = 1..=9");
+
+const TARGET_LOSS: Opt<f64> = Opt::float(
+    "target_loss",
+    |x| x > 0.0,
+    "greater than 0 (a loss of exactly 0 is rarely reached; use a small positive target; a model \
+     trained in one call takes `capacity = ..` and `target_error = 0`)",
+    "target_loss = 0.05",
+);
+const TARGET_RELATIVE: Opt<f64> = Opt::float(
+    "target_relative",
+    |x| x > 0.0 && x < 1.0,
+    "between 0 and 1, exclusive",
+    "target_relative = 0.1",
+);
+const WINDOW: Opt<f64> = Opt::float(
+    "window",
+    |x| x > 0.0 && x <= 0.5,
+    "in (0, 0.5]: a fraction of the steps",
+    "window = 0.1",
+);
+const MIN_DECREASE: Opt<f64> = at_least_zero("min_decrease", "min_decrease = 0.01");
+const MIN_PARAM_CHANGE: Opt<f64> = at_least_zero("min_param_change", "min_param_change = 1e-8");
+const INIT_RTOL: Opt<f64> = Opt::float(
+    "init_rtol",
+    |x| x > 0.0,
+    "greater than 0",
+    "init_rtol = 0.25",
+);
+const INIT_SAMPLES: Opt<u128> = Opt::int(
+    "init_samples",
+    (1, 10_000),
+    "usize",
+    "judges the loss at init on no initialisation",
+    "init_samples = 15",
+);
+const INIT_SIGMAS: Opt<f64> = Opt::float(
+    "init_sigmas",
+    |x| x >= 0.0,
+    "at least 0 (0: only `init_rtol` counts)",
+    "init_sigmas = 3",
+);
+const DETERMINISTIC_STEPS: Opt<u128> = count("deterministic_steps", "deterministic_steps = 3");
+const TARGET_ERROR: Opt<f64> = Opt::float(
+    "target_error",
+    |x| x >= 0.0,
+    "at least 0 (0 demands an exact fit)",
+    "target_error = 0",
+);
+const MAX_RISE: Opt<f64> = Opt::float(
+    "max_rise",
+    |x| x >= 0.0,
+    "at least 0 (0 demands an exact fit)",
+    "max_rise = 0",
+);
+
+const DECLS: &[Decl] = &[
+    STEPS.decl,
+    TARGET_LOSS.decl,
+    TIER.decl,
+    SEED.decl,
+    TIMEOUT.decl,
+    LOSS_AT_INIT.decl,
+    FROZEN.decl,
+    SKIP.decl,
+    TARGET_RELATIVE.decl,
+    WINDOW.decl,
+    MIN_DECREASE.decl,
+    MIN_PARAM_CHANGE.decl,
+    INIT_RTOL.decl,
+    INIT_SAMPLES.decl,
+    INIT_SIGMAS.decl,
+    DETERMINISTIC_STEPS.decl,
+    CAPACITY.decl,
+    TARGET_ERROR.decl,
+    MAX_RISE.decl,
+];
+
+/// A threshold option: a number, or a count of steps or samples.
+pub(crate) enum ThresholdOpt {
+    Float(Opt<f64>),
+    Count(Opt<u128>),
+}
+
+impl ThresholdOpt {
+    const fn key(&self) -> &'static str {
+        match self {
+            ThresholdOpt::Float(opt) => opt.key(),
+            ThresholdOpt::Count(opt) => opt.key(),
+        }
     }
 }
 
-const DECLS: &[Decl] = &[
-    Decl::new("steps", STEPS, "steps = 200"),
-    Decl::new(
-        "target_loss",
-        Kind::Float {
-            rule: |x| x > 0.0,
-            rule_text: "greater than 0 (a loss of exactly 0 is rarely reached; use a small positive \
-                        target; a model trained in one call takes `capacity = ..` and `target_error = 0`)",
-        },
-        "target_loss = 0.05",
-    ),
-    Decl::new("tier", Kind::Expr, "tier = slow"),
-    Decl::new("seed", super::SEED, "seed = 42"),
-    Decl::new("timeout", Kind::Duration, "timeout = \"5m\""),
-    Decl::new("loss_at_init", Kind::List, "loss_at_init(classes = C)"),
-    Decl::new("frozen", Kind::Expr, "frozen = [\"embedding\"]"),
-    Decl::new("skip", Kind::Expr, "skip = [deterministic]"),
-    Decl::new(
-        "target_relative",
-        Kind::Float {
-            rule: |x| x > 0.0 && x < 1.0,
-            rule_text: "between 0 and 1, exclusive",
-        },
-        "target_relative = 0.1",
-    ),
-    Decl::new(
-        "window",
-        Kind::Float {
-            rule: |x| x > 0.0 && x <= 0.5,
-            rule_text: "in (0, 0.5]: a fraction of the steps",
-        },
-        "window = 0.1",
-    ),
-    Decl::new("min_decrease", at_least_zero(), "min_decrease = 0.01"),
-    Decl::new(
-        "min_param_change",
-        at_least_zero(),
-        "min_param_change = 1e-8",
-    ),
-    Decl::new(
-        "init_rtol",
-        Kind::Float {
-            rule: |x| x > 0.0,
-            rule_text: "greater than 0",
-        },
-        "init_rtol = 0.25",
-    ),
-    Decl::new(
-        "init_samples",
-        Kind::Int {
-            min: 1,
-            max: 10_000,
-            ty: "usize",
-            below_min: "judges the loss at init on no initialisation",
-        },
-        "init_samples = 15",
-    ),
-    Decl::new(
-        "init_sigmas",
-        Kind::Float {
-            rule: |x| x >= 0.0,
-            rule_text: "at least 0 (0: only `init_rtol` counts)",
-        },
-        "init_sigmas = 3",
-    ),
-    Decl::new("deterministic_steps", STEPS, "deterministic_steps = 3"),
-    Decl::new("capacity", Kind::Expr, "capacity = 1..=9"),
-    Decl::new(
-        "target_error",
-        Kind::Float {
-            rule: |x| x >= 0.0,
-            rule_text: "at least 0 (0 demands an exact fit)",
-        },
-        "target_error = 0",
-    ),
-    Decl::new(
-        "max_rise",
-        Kind::Float {
-            rule: |x| x >= 0.0,
-            rule_text: "at least 0 (0 demands an exact fit)",
-        },
-        "max_rise = 0",
-    ),
-];
-
-/// Options of models trained by steps (a `Trainer`) only.
 /// The thresholds of models trained by steps. Each option sets the runtime's threshold of the
-/// same name (`Thresholds::window` for `window = ..`): this list and the option's `Decl` above
-/// are its only declarations here, and its value is read as its `Decl`'s kind says.
-pub(crate) const STEP_THRESHOLDS: [&str; 9] = [
-    "target_loss",
-    "target_relative",
-    "window",
-    "min_decrease",
-    "min_param_change",
-    "init_rtol",
-    "init_samples",
-    "init_sigmas",
-    "deterministic_steps",
+/// same name (`Thresholds::window` for `window = ..`): its constant above is its only
+/// declaration here.
+pub(crate) const STEP_THRESHOLDS: [ThresholdOpt; 9] = [
+    ThresholdOpt::Float(TARGET_LOSS),
+    ThresholdOpt::Float(TARGET_RELATIVE),
+    ThresholdOpt::Float(WINDOW),
+    ThresholdOpt::Float(MIN_DECREASE),
+    ThresholdOpt::Float(MIN_PARAM_CHANGE),
+    ThresholdOpt::Float(INIT_RTOL),
+    ThresholdOpt::Count(INIT_SAMPLES),
+    ThresholdOpt::Float(INIT_SIGMAS),
+    ThresholdOpt::Count(DETERMINISTIC_STEPS),
 ];
 
 /// The thresholds of models trained in one call, named as `FitThresholds`' setters.
-pub(crate) const FIT_THRESHOLDS: [&str; 2] = ["target_error", "max_rise"];
+pub(crate) const FIT_THRESHOLDS: [ThresholdOpt; 2] = [
+    ThresholdOpt::Float(TARGET_ERROR),
+    ThresholdOpt::Float(MAX_RISE),
+];
 
 /// Options of models trained by optimisation steps (a `Trainer`) only, besides their thresholds.
-const STEP_OPTIONS: [&str; 3] = ["steps", "loss_at_init", "frozen"];
+const STEP_OPTIONS: [&str; 3] = [STEPS.key(), LOSS_AT_INIT.key(), FROZEN.key()];
 
 /// Options of models trained in one call (a `Fitter`) only, besides their thresholds.
-const FIT_OPTIONS: [&str; 1] = ["capacity"];
+const FIT_OPTIONS: [&str; 1] = [CAPACITY.key()];
 
 /// A threshold's value as its declaration reads it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -158,19 +175,18 @@ pub(crate) const GRAMMAR: Grammar = Grammar {
     misplaced: Some(misplaced),
 };
 
+const CLASSES_OPT: Opt<u128> = Opt::int(
+    "classes",
+    (2, u32::MAX as u128),
+    "usize",
+    "says nothing about the initialisation: ln(1) = 0",
+    "classes = 3",
+);
+
 pub(crate) const CLASSES: Grammar = Grammar {
     attribute: "loss_at_init",
     noun: "loss_at_init option",
-    decls: &[Decl::new(
-        "classes",
-        Kind::Int {
-            min: 2,
-            max: u32::MAX as u128,
-            ty: "usize",
-            below_min: "says nothing about the initialisation: ln(1) = 0",
-        },
-        "classes = 3",
-    )],
+    decls: &[CLASSES_OPT.decl],
     words: &[],
     word_kind: "",
     accepted: || {
@@ -242,33 +258,32 @@ impl OverfitArgs {
 
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
     let options = options::parse(&GRAMMAR, args, errors);
-    let usize_of = |key| options.int(key).and_then(|n| usize::try_from(n).ok());
+    let usize_of = |opt| options.get(opt).and_then(|n| usize::try_from(n).ok());
     let thresholds = STEP_THRESHOLDS
-        .into_iter()
-        .chain(FIT_THRESHOLDS)
-        .filter_map(|key| {
-            let value = match DECLS.iter().find(|decl| decl.key == key)?.kind {
-                Kind::Float { .. } => Threshold::Float(options.float(key)?),
-                Kind::Int { .. } => Threshold::Count(usize_of(key)?),
-                _ => unreachable!("a threshold is declared as a number"),
+        .iter()
+        .chain(&FIT_THRESHOLDS)
+        .filter_map(|threshold| {
+            let value = match threshold {
+                ThresholdOpt::Float(opt) => Threshold::Float(options.get(opt)?),
+                ThresholdOpt::Count(opt) => Threshold::Count(usize_of(opt)?),
             };
-            Some((key, value))
+            Some((threshold.key(), value))
         })
         .collect();
     let mut parsed = OverfitArgs {
-        steps: usize_of("steps"),
-        seed: options.int("seed").and_then(|n| u64::try_from(n).ok()),
-        timeout: options.duration("timeout"),
-        one_shot: options.span("capacity").is_some(),
+        steps: usize_of(&STEPS),
+        seed: options.get(&SEED).and_then(|n| u64::try_from(n).ok()),
+        timeout: options.get(&TIMEOUT),
+        one_shot: options.span(&CAPACITY).is_some(),
         thresholds,
         ..OverfitArgs::default()
     };
-    if let Some(tier) = options.expr("tier") {
+    if let Some(tier) = options.get_ref(&TIER) {
         parsed.tier = parse_tier(tier, errors);
     }
-    if let Some(list) = options.list("loss_at_init") {
+    if let Some(list) = options.get_ref(&LOSS_AT_INIT) {
         let classes = options::parse(&CLASSES, list.tokens.clone(), errors);
-        match classes.int("classes") {
+        match classes.get(&CLASSES_OPT) {
             Some(n) => parsed.classes = usize::try_from(n).ok(),
             None if list.tokens.is_empty() => errors.spanned(
                 list,
@@ -277,13 +292,13 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> OverfitArgs {
             None => {}
         }
     }
-    if let Some(frozen) = options.expr("frozen") {
+    if let Some(frozen) = options.get_ref(&FROZEN) {
         parsed.frozen = strings(frozen, errors);
     }
-    if let Some(skip) = options.expr("skip") {
+    if let Some(skip) = options.get_ref(&SKIP) {
         parsed.skip = check_names(skip, errors);
     }
-    if let Some(capacity) = options.expr("capacity") {
+    if let Some(capacity) = options.get_ref(&CAPACITY) {
         parsed.capacity = capacities(capacity, errors);
     }
     check_mode(&parsed, &options, errors);
@@ -296,7 +311,9 @@ fn check_mode(parsed: &OverfitArgs, options: &options::Options, errors: &mut Err
     let one_shot = parsed.one_shot;
     for given in &options.given {
         let key = given.key;
-        if one_shot && (STEP_OPTIONS.contains(&key) || STEP_THRESHOLDS.contains(&key)) {
+        if one_shot
+            && (STEP_OPTIONS.contains(&key) || STEP_THRESHOLDS.iter().any(|t| t.key() == key))
+        {
             errors.at(
                 given.span,
                 format_args!(
@@ -308,7 +325,9 @@ fn check_mode(parsed: &OverfitArgs, options: &options::Options, errors: &mut Err
                 ),
             );
         }
-        if !one_shot && (FIT_OPTIONS.contains(&key) || FIT_THRESHOLDS.contains(&key)) {
+        if !one_shot
+            && (FIT_OPTIONS.contains(&key) || FIT_THRESHOLDS.iter().any(|t| t.key() == key))
+        {
             errors.at(
                 given.span,
                 format_args!(
@@ -341,7 +360,7 @@ fn check_mode(parsed: &OverfitArgs, options: &options::Options, errors: &mut Err
             );
         }
     }
-    if let Some(span) = options.expr("skip").map(Spanned::span)
+    if let Some(span) = options.get_ref(&SKIP).map(Spanned::span)
         && parsed.checks().is_empty()
     {
         errors.at(

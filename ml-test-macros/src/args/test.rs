@@ -4,25 +4,22 @@ use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream};
 
+use super::SEED;
 use crate::diag::Errors;
 use crate::names::TIERS;
-use crate::options::{self, Decl, Grammar, Kind};
+use crate::options::{self, Decl, Grammar, Opt};
 
-const DECLS: &[Decl] = &[
-    Decl::new("seed", super::SEED, "seed = 42"),
-    Decl::new("timeout", Kind::Duration, "timeout = \"30s\""),
-    Decl::new(
-        "seeds",
-        Kind::Int {
-            min: 1,
-            max: u32::MAX as u128,
-            ty: "u32",
-            below_min: "runs the test on no seed, so it could never fail",
-        },
-        "seeds = 20",
-    ),
-    Decl::new("exclusive", Kind::Flag, "exclusive"),
-];
+const TIMEOUT: Opt<(String, Duration)> = Opt::duration("timeout", "timeout = \"30s\"");
+const SEEDS: Opt<u128> = Opt::int(
+    "seeds",
+    (1, u32::MAX as u128),
+    "u32",
+    "runs the test on no seed, so it could never fail",
+    "seeds = 20",
+);
+const EXCLUSIVE: Opt<bool> = Opt::flag("exclusive", "exclusive");
+
+const DECLS: &[Decl] = &[SEED.decl, TIMEOUT.decl, SEEDS.decl, EXCLUSIVE.decl];
 
 pub(crate) const GRAMMAR: Grammar = Grammar {
     attribute: "ml_test",
@@ -75,14 +72,12 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> TestArgs {
     }
     TestArgs {
         tier,
-        seed: options
-            .int("seed")
-            .and_then(|seed| u64::try_from(seed).ok()),
-        timeout: options.duration("timeout"),
+        seed: options.get(&SEED).and_then(|seed| u64::try_from(seed).ok()),
+        timeout: options.get(&TIMEOUT),
         seeds: options
-            .int("seeds")
+            .get(&SEEDS)
             .and_then(|seeds| u32::try_from(seeds).ok()),
-        exclusive: options.flag("exclusive"),
-        sweep_or_exclusive_span: options.span("seeds").or(options.span("exclusive")),
+        exclusive: options.flag(&EXCLUSIVE),
+        sweep_or_exclusive_span: options.span(&SEEDS).or(options.span(&EXCLUSIVE)),
     }
 }
