@@ -729,10 +729,7 @@ mod tests {
         assert_eq!(options.get(&SEED), Some(42));
         assert_eq!(options.words.len(), 1);
         assert!(options.flag(&GLOBAL));
-        assert_eq!(
-            options.get(&TIMEOUT).unwrap().1,
-            Duration::from_secs(2)
-        );
+        assert_eq!(options.get(&TIMEOUT).unwrap().1, Duration::from_secs(2));
         // The rule rejected the negative rate, at its value.
         let message = errors_of("rate = -0.5");
         assert!(

@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::checks::CheckFailure;
+use super::engine::{Engine, Failed};
 use super::report;
 use super::shared::{self, CheckKind, Verdicts};
 use crate::TestEntry;
@@ -461,8 +462,7 @@ impl FitGroup {
 
     /// The shared sweep: recorded by the first check that needs it, in this process.
     pub fn run<F: Fitter>(&'static self, build: fn() -> F) -> &'static FitRun {
-        self.run
-            .get_or_init(|| self.record(build, TestContext::for_test(&self.entry)))
+        Engine::shared_run(self, build)
     }
 
     /// `deterministic`: the predictions of two fresh fitters at the largest capacity, each in a
@@ -495,71 +495,83 @@ impl FitGroup {
         seed: u64,
         checks: &[FitCheck],
     ) -> Vec<(FitCheck, Result<(), CheckFailure>)> {
-        let context = || TestContext::with_seed(&self.entry, seed);
-        let run = OnceLock::new();
-        checks
-            .iter()
-            .map(|&check| {
-                let verdict = match check {
-                    FitCheck::Deterministic => self.deterministic(build, context),
-                    other => self.verdict(other, run.get_or_init(|| self.record(build, context()))),
-                };
-                (check, verdict)
-            })
-            .collect()
-    }
-
-    /// Every check's verdict on the shared sweep (all but `deterministic`): recorded once per
-    /// process, and under nextest once per test run for all its processes.
-    fn verdicts<F: Fitter>(&'static self, build: fn() -> F) -> &'static Verdicts<FitCheck> {
-        self.verdicts.get_or_init(|| {
-            shared::once_per_run(&self.entry, || {
-                let run = self.run(build);
-                let span = (run.sweep[0].0, run.sweep[run.sweep.len() - 1].0);
-                Verdicts {
-                    series: run.errors(),
-                    span,
-                    verdicts: [FitCheck::FitsBatch, FitCheck::MonotoneInCapacity]
-                        .into_iter()
-                        .map(|check| (check, self.verdict(check, run)))
-                        .collect(),
-                }
-            })
-        })
+        Engine::sweep_checks(self, build, seed, checks)
     }
 
     /// Runs one check and panics with the report when it fails.
     pub fn check<F: Fitter>(&'static self, check: FitCheck, build: fn() -> F) {
-        let outcome = match check {
-            FitCheck::Deterministic => self
-                .deterministic(build, || TestContext::for_test(&self.entry))
-                .map_err(|failure| (failure, None)),
-            other => {
-                let verdicts = self.verdicts(build);
-                match verdicts.of(other) {
-                    Some(Err(failure)) => Err((failure.clone(), Some(verdicts))),
-                    _ => Ok(()),
-                }
-            }
-        };
-        if let Err((failure, verdicts)) = outcome {
-            let seed = TestContext::for_test(&self.entry).seed();
-            let curve = verdicts.map_or(String::new(), |verdicts| {
-                let errors = &verdicts.series;
-                format!(
-                    "\n  error {} {} {}  (capacity {} to {})",
-                    compact(errors[0]),
-                    report::sparkline(errors, 60),
-                    compact(errors[errors.len() - 1]),
-                    verdicts.span.0,
-                    verdicts.span.1
-                )
-            });
-            panic!(
-                "fitting check {failure}{curve}\n  model: `{}` (seed {seed}; replay with ML_TEST_SEED={seed})",
-                self.entry.name()
-            );
-        }
+        Engine::run_check(self, check, build);
+    }
+}
+
+impl<F: Fitter> Engine<F> for FitGroup {
+    type Check = FitCheck;
+    type Run = FitRun;
+    const DETERMINISTIC: FitCheck = FitCheck::Deterministic;
+
+    fn entry(&self) -> &TestEntry {
+        &self.entry
+    }
+
+    fn shared_run_cell(&self) -> &OnceLock<FitRun> {
+        &self.run
+    }
+
+    fn verdicts_cell(&self) -> &OnceLock<Verdicts<FitCheck>> {
+        &self.verdicts
+    }
+
+    fn group_checks(&self) -> Vec<FitCheck> {
+        self.checks(&[])
+    }
+
+    fn record(&self, build: fn() -> F, context: TestContext) -> FitRun {
+        FitGroup::record(self, build, context)
+    }
+
+    fn fresh(
+        &'static self,
+        check: FitCheck,
+        build: fn() -> F,
+        seed: u64,
+    ) -> Option<Result<(), Failed>> {
+        (check == FitCheck::Deterministic).then(|| {
+            self.deterministic(build, || TestContext::with_seed(&self.entry, seed))
+                .map_err(|failure| (failure, None))
+        })
+    }
+
+    fn judge(&self, check: FitCheck, run: &FitRun) -> Result<(), CheckFailure> {
+        self.verdict(check, run)
+    }
+
+    fn series(&self, run: &FitRun) -> (Vec<f64>, (usize, usize)) {
+        (
+            run.errors(),
+            (run.sweep[0].0, run.sweep[run.sweep.len() - 1].0),
+        )
+    }
+
+    fn report(
+        &'static self,
+        failure: &CheckFailure,
+        series: Option<&(Vec<f64>, (usize, usize))>,
+    ) -> String {
+        let seed = TestContext::for_test(&self.entry).seed();
+        let curve = series.map_or(String::new(), |(errors, span)| {
+            format!(
+                "\n  error {} {} {}  (capacity {} to {})",
+                compact(errors[0]),
+                report::sparkline(errors, 60),
+                compact(errors[errors.len() - 1]),
+                span.0,
+                span.1
+            )
+        });
+        format!(
+            "fitting check {failure}{curve}\n  model: `{}` (seed {seed}; replay with ML_TEST_SEED={seed})",
+            self.entry.name()
+        )
     }
 }
 

@@ -1,10 +1,15 @@
 //! A check group: the shared training run behind the tests that `#[overfit_check]` generates.
+//! What it shares with a fitting group (the shared run and verdicts, running one check, sweeping
+//! seeds) is the engine in `engine.rs`; this file says what is particular to step-trained models:
+//! their options, recording a training run, the checks built on fresh trainers (`deterministic`,
+//! `loss_at_init`), and the report with the loss curve and its plot.
 
 use std::sync::OnceLock;
 
 use super::checks::{self, Check, CheckFailure, Thresholds};
+use super::engine::{Engine, Failed};
 use super::report;
-use super::shared::{self, CheckKind, Verdicts, standalone_entry};
+use super::shared::{CheckKind, Verdicts, standalone_entry};
 use super::{Trainer, TrainingRun};
 use crate::TestEntry;
 use crate::context::TestContext;
@@ -158,8 +163,7 @@ impl CheckGroup {
 
     /// The shared run: recorded by the first check that needs it, in this process.
     pub fn run<T: Trainer>(&'static self, build: fn() -> T) -> &'static TrainingRun {
-        self.run
-            .get_or_init(|| self.record(build, TestContext::for_test(&self.entry)))
+        Engine::shared_run(self, build)
     }
 
     /// The checks this group generates tests for.
@@ -184,19 +188,7 @@ impl CheckGroup {
         seed: u64,
         checks: &[Check],
     ) -> Vec<(Check, Result<(), CheckFailure>)> {
-        let context = || TestContext::with_seed(&self.entry, seed);
-        let run = OnceLock::new();
-        checks
-            .iter()
-            .map(|&check| {
-                let verdict = match check {
-                    Check::Deterministic => self.deterministic(build, context).map_err(|(f, _)| f),
-                    Check::LossAtInit => self.loss_at_init(build, seed),
-                    other => self.verdict(other, run.get_or_init(|| self.record(build, context()))),
-                };
-                (check, verdict)
-            })
-            .collect()
+        Engine::sweep_checks(self, build, seed, checks)
     }
 
     /// The first loss of a fresh trainer built with `seed`: what `loss_at_init` judges, for
@@ -259,55 +251,9 @@ impl CheckGroup {
         }
     }
 
-    /// Every check's verdict on the shared run (all but `deterministic`): recorded once per
-    /// process, and under nextest once per test run for all its processes.
-    fn verdicts<T: Trainer>(&'static self, build: fn() -> T) -> &'static Verdicts<Check> {
-        self.verdicts.get_or_init(|| {
-            shared::once_per_run(&self.entry, || {
-                let run = self.run(build);
-                let seed = TestContext::for_test(&self.entry).seed();
-                let checks = self.checks(&[Check::Deterministic]);
-                Verdicts {
-                    series: run.losses.clone(),
-                    span: (0, 0),
-                    verdicts: checks
-                        .into_iter()
-                        .map(|check| {
-                            let verdict = match check {
-                                Check::LossAtInit => self.loss_at_init(build, seed),
-                                other => self.verdict(other, run),
-                            };
-                            (check, verdict)
-                        })
-                        .collect(),
-                }
-            })
-        })
-    }
-
     /// Runs one check and panics with the report when it fails.
     pub fn check<T: Trainer>(&'static self, check: Check, build: fn() -> T) {
-        let outcome = match check {
-            Check::Deterministic => {
-                self.deterministic(build, || TestContext::for_test(&self.entry))
-            }
-            _ => {
-                let verdicts = self.verdicts(build);
-                match verdicts.of(check) {
-                    Some(Ok(())) => Ok(()),
-                    Some(Err(failure)) => Err((failure.clone(), verdicts.series.clone())),
-                    None => panic!(
-                        "`{}`: check `{}` is not part of this group; give the group the option \
-                         it needs (`loss_at_init(classes = C)`, `frozen = [..]`)",
-                        self.entry.name(),
-                        check.name()
-                    ),
-                }
-            }
-        };
-        if let Err((failure, losses)) = outcome {
-            panic!("{}", self.failure_message(&failure, &losses));
-        }
+        Engine::run_check(self, check, build);
     }
 
     fn failure_message(&'static self, failure: &CheckFailure, losses: &[f64]) -> String {
@@ -324,6 +270,68 @@ impl CheckGroup {
             "convergence check {failure}\n  {}\n  {plot}\n  trainer: `{name}` (seed {seed}; replay with ML_TEST_SEED={seed})",
             report::loss_curve(losses),
         )
+    }
+}
+
+impl<T: Trainer> Engine<T> for CheckGroup {
+    type Check = Check;
+    type Run = TrainingRun;
+    const DETERMINISTIC: Check = Check::Deterministic;
+
+    fn entry(&self) -> &TestEntry {
+        &self.entry
+    }
+
+    fn shared_run_cell(&self) -> &OnceLock<TrainingRun> {
+        &self.run
+    }
+
+    fn verdicts_cell(&self) -> &OnceLock<Verdicts<Check>> {
+        &self.verdicts
+    }
+
+    fn group_checks(&self) -> Vec<Check> {
+        self.checks(&[])
+    }
+
+    fn record(&self, build: fn() -> T, context: TestContext) -> TrainingRun {
+        CheckGroup::record(self, build, context)
+    }
+
+    fn fresh(
+        &'static self,
+        check: Check,
+        build: fn() -> T,
+        seed: u64,
+    ) -> Option<Result<(), Failed>> {
+        match check {
+            Check::Deterministic => Some(
+                self.deterministic(build, || TestContext::with_seed(&self.entry, seed))
+                    .map_err(|(failure, losses)| (failure, Some((losses, (0, 0))))),
+            ),
+            Check::LossAtInit => Some(
+                self.loss_at_init(build, seed)
+                    .map_err(|failure| (failure, None)),
+            ),
+            _ => None,
+        }
+    }
+
+    fn judge(&self, check: Check, run: &TrainingRun) -> Result<(), CheckFailure> {
+        self.verdict(check, run)
+    }
+
+    fn series(&self, run: &TrainingRun) -> (Vec<f64>, (usize, usize)) {
+        (run.losses.clone(), (0, 0))
+    }
+
+    fn report(
+        &'static self,
+        failure: &CheckFailure,
+        series: Option<&(Vec<f64>, (usize, usize))>,
+    ) -> String {
+        let losses = series.map_or(&[][..], |(losses, _)| losses);
+        self.failure_message(failure, losses)
     }
 }
 

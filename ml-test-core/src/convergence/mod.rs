@@ -8,6 +8,7 @@
 //! message renders with a sparkline of the loss curve.
 
 pub mod checks;
+mod engine;
 pub mod fit;
 mod group;
 pub(crate) mod report;

@@ -1,5 +1,6 @@
-//! What the check groups share: one training run per group across processes, and the entry of
-//! a group made by hand.
+//! What the check groups share across processes: one recorded run per group under nextest,
+//! its verdicts keyed by the group's check type, and the entry of a group made by hand. The
+//! engine that uses them is `engine.rs`.
 //!
 //! In one test process the checks of a group share their run through a `OnceLock`. Under
 //! nextest each check is a process of its own, so that alone would train once per check. There,
