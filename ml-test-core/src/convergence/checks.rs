@@ -60,6 +60,29 @@ impl Check {
     pub const fn name(self) -> &'static str {
         crate::names::STEP_CHECKS[self as usize]
     }
+
+    /// The verdict of the check on a recorded run: which function below judges it. Every check
+    /// but `deterministic` and `loss_at_init`, which build fresh trainers (`group.rs`).
+    pub(crate) fn judge(
+        self,
+        run: &TrainingRun,
+        thresholds: &Thresholds,
+        frozen_names: &[&str],
+    ) -> Result<(), CheckFailure> {
+        if let Some((step, error)) = &run.failed_step {
+            return Err(failed_step(self.name(), *step, error, run.steps));
+        }
+        match self {
+            Check::LossIsFinite => loss_is_finite(run),
+            Check::LossDecreases => loss_decreases(run, thresholds),
+            Check::ParamsUpdate => params_update(run, frozen_names, thresholds),
+            Check::OverfitsBatch => overfits_batch(run, thresholds),
+            Check::Frozen => frozen(run, frozen_names, thresholds),
+            Check::LossAtInit | Check::Deterministic => {
+                unreachable!("judged on fresh trainers, not on the run")
+            }
+        }
+    }
 }
 
 /// Thresholds of the checks. `Default` gives the documented defaults.

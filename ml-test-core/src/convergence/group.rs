@@ -232,25 +232,6 @@ impl CheckGroup {
         checks::loss_at_init(&initial, classes, &self.thresholds)
     }
 
-    /// The verdict of a check judged on the shared run (every check but `deterministic` and
-    /// `loss_at_init`, which build fresh trainers).
-    fn verdict(&self, check: Check, run: &TrainingRun) -> Result<(), CheckFailure> {
-        if let Some((step, error)) = &run.failed_step {
-            return Err(checks::failed_step(check.name(), *step, error, run.steps));
-        }
-        let frozen = self.frozen;
-        match check {
-            Check::LossIsFinite => checks::loss_is_finite(run),
-            Check::LossDecreases => checks::loss_decreases(run, &self.thresholds),
-            Check::ParamsUpdate => checks::params_update(run, frozen, &self.thresholds),
-            Check::OverfitsBatch => checks::overfits_batch(run, &self.thresholds),
-            Check::Frozen => checks::frozen(run, frozen, &self.thresholds),
-            Check::LossAtInit | Check::Deterministic => {
-                unreachable!("judged on fresh trainers, not on the run")
-            }
-        }
-    }
-
     /// Runs one check and panics with the report when it fails.
     pub fn check<T: Trainer>(&'static self, check: Check, build: fn() -> T) {
         Engine::run_check(self, check, build);
@@ -318,7 +299,7 @@ impl<T: Trainer> Engine<T> for CheckGroup {
     }
 
     fn judge(&self, check: Check, run: &TrainingRun) -> Result<(), CheckFailure> {
-        self.verdict(check, run)
+        check.judge(run, &self.thresholds, self.frozen)
     }
 
     fn series(&self, run: &TrainingRun) -> (Vec<f64>, (usize, usize)) {
