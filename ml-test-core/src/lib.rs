@@ -30,7 +30,7 @@ mod text;
 pub use ml_test_runner::context;
 #[cfg(feature = "e2e")]
 use ml_test_runner::prerequisites;
-use ml_test_runner::{exclusive, names, outcome, seeds, sync};
+use ml_test_runner::{exclusive, outcome, seeds, sync};
 
 /// Mocks of model loaders: the handle a `#[mock_model]` test takes ([`Mock`]), the calls it
 /// records ([`Call`](mock::Call)), and what its assertions compare them with ([`eq`], [`close`],

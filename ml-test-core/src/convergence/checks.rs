@@ -56,9 +56,18 @@ impl Check {
         Check::Deterministic,
     ];
 
-    /// The check's name, as its test is named.
+    /// The check's name, as its test is named (`#[overfit_check]` lists the same names, held
+    /// to these by a test of ml-test-macros).
     pub const fn name(self) -> &'static str {
-        crate::names::STEP_CHECKS[self as usize]
+        match self {
+            Check::LossIsFinite => "loss_is_finite",
+            Check::LossDecreases => "loss_decreases",
+            Check::ParamsUpdate => "params_update",
+            Check::OverfitsBatch => "overfits_batch",
+            Check::Deterministic => "deterministic",
+            Check::LossAtInit => "loss_at_init",
+            Check::Frozen => "frozen",
+        }
     }
 
     /// The verdict of the check on a recorded run: which function below judges it. Every check
