@@ -1,8 +1,8 @@
 #![warn(missing_docs)]
 //! What every [ml-test](https://docs.rs/ml-test) test runs in: its registry entry and tier
 //! (`registry.rs`, `tier.rs`), its context (`context.rs`), seeds and seeded generators
-//! (`seeds.rs`, `context/rng.rs`), one run with its checks and report (`run.rs`), the forms that run
-//! the body as a fn of its own, with a timeout or a seed sweep (`runner.rs`), and the
+//! (`seeds.rs`, `context/rng.rs`), one run with its checks and report (`run.rs`), the forms
+//! that run the body as a fn of its own, with a timeout or a seed sweep (`runner.rs`), and the
 //! exclusive-test gate (`exclusive.rs`).
 //!
 //! It is a crate of its own so that a test binary links only this, whatever else of ml-test its

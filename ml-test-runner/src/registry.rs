@@ -1,8 +1,9 @@
 //! The registry of every test that ml-test's attributes generated in this binary.
 //!
-//! Each generated test declares its [`TestEntry`] as a static beside the test function rather than inside it, so it exists in every build of the crate: a
-//! tool (a listing by tier, a CI manifest) can read the registry from a plain `cargo run`
-//! without running the test harness. The test fn runs with a reference to its own static.
+//! Each generated test declares its [`TestEntry`] as a static (through [`__register!`]) beside
+//! the test function rather than inside it, so it exists in every build of the crate: a tool (a
+//! listing by tier, a CI manifest) can read the registry from a plain `cargo run` without running
+//! the test harness. The test fn runs with a reference to its own static.
 //!
 //! How the statics are collected depends on the platform:
 //! - on Linux, each static sits in the linker section `ml_test_registry`, and the registry is
@@ -248,8 +249,8 @@ mod section {
         let start = (&raw const START).cast::<TestEntry>();
         let stop = (&raw const STOP).cast::<TestEntry>();
         // SAFETY: the linker defines both symbols at the ends of the section `ml_test_registry`,
-        // which holds only `TestEntry` statics (written by the test attributes, and `ANCHOR`), each
-        // a whole number of entries long and aligned as an entry, laid end to end.
+        // which holds only `TestEntry` statics (written by `__register!`, and `ANCHOR`), each a
+        // whole number of entries long and aligned as an entry, laid end to end.
         unsafe {
             let len = usize::try_from(stop.offset_from(start))
                 .expect("the section `ml_test_registry` ends after it starts");

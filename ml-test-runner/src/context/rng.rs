@@ -42,7 +42,8 @@ pub fn seed() -> u64 {
 ///
 /// Each call returns a new generator with its own stream: the first is
 /// `StdRng::seed_from_u64(seed)`, the n-th is derived from the seed and n. Calls on threads that
-/// carried the context over ([`TestContext::enter`](super::TestContext::enter)) count in the same sequence.
+/// carried the context over ([`TestContext::enter`](super::TestContext::enter)) count in the
+/// same sequence.
 ///
 /// # Panics
 /// Outside a test run by ml-test (a plain `#[test]`, or a thread that did not carry the context
