@@ -287,50 +287,27 @@ pub(crate) trait Borrowed: Sized {
     fn take(value: Value) -> Option<Self>;
 }
 
-impl Borrowed for syn::Path {
-    fn borrow(value: &Value) -> Option<&syn::Path> {
-        match value {
-            Value::Path(path) => Some(path),
-            _ => None,
+/// `Borrowed` for each syn node an option holds, with the `Value` variant that holds it.
+macro_rules! borrowed {
+    ($($node:ty => $variant:ident),* $(,)?) => {$(
+        impl Borrowed for $node {
+            fn borrow(value: &Value) -> Option<&$node> {
+                match value {
+                    Value::$variant(node) => Some(node),
+                    _ => None,
+                }
+            }
+            fn take(value: Value) -> Option<$node> {
+                match value {
+                    Value::$variant(node) => Some(node),
+                    _ => None,
+                }
+            }
         }
-    }
-    fn take(value: Value) -> Option<syn::Path> {
-        match value {
-            Value::Path(path) => Some(path),
-            _ => None,
-        }
-    }
+    )*};
 }
 
-impl Borrowed for Expr {
-    fn borrow(value: &Value) -> Option<&Expr> {
-        match value {
-            Value::Expr(expr) => Some(expr),
-            _ => None,
-        }
-    }
-    fn take(value: Value) -> Option<Expr> {
-        match value {
-            Value::Expr(expr) => Some(expr),
-            _ => None,
-        }
-    }
-}
-
-impl Borrowed for syn::MetaList {
-    fn borrow(value: &Value) -> Option<&syn::MetaList> {
-        match value {
-            Value::List(list) => Some(list),
-            _ => None,
-        }
-    }
-    fn take(value: Value) -> Option<syn::MetaList> {
-        match value {
-            Value::List(list) => Some(list),
-            _ => None,
-        }
-    }
-}
+borrowed!(syn::Path => Path, Expr => Expr, syn::MetaList => List);
 
 /// Reads `args` against `grammar`, reporting every problem.
 pub(crate) fn parse(grammar: &Grammar, args: TokenStream, errors: &mut Errors) -> Options {
