@@ -331,17 +331,23 @@ impl Client {
 
     fn get(&self, path: &str) -> Result<Value, Error> {
         let url = format!("{}{path}", self.base);
+        let started = std::time::Instant::now();
         let response = self.with_headers(self.agent.get(&url)).call();
-        answer(self.answered(&url, response)?)
+        let answer = self.answered(&url, response).and_then(answer);
+        record_request("GET", &url, started, &answer);
+        answer
     }
 
     fn post(&self, path: &str, body: &str) -> Result<Value, Error> {
         let url = format!("{}{path}", self.base);
+        let started = std::time::Instant::now();
         let response = self
             .with_headers(self.agent.post(&url))
             .header("content-type", "application/json")
             .send(body);
-        answer(self.answered(&url, response)?)
+        let answer = self.answered(&url, response).and_then(answer);
+        record_request("POST", &url, started, &answer);
+        answer
     }
 
     /// Records for the running test whether the deployment answered the request to `url` (any
@@ -474,6 +480,48 @@ impl Client {
 }
 
 /// The JSON of a 2xx answer, or the error the server gave.
+/// Adds a request of the running test to its run report: what it asked for, the status and how
+/// long the answer took.
+fn record_request(
+    method: &str,
+    url: &str,
+    started: std::time::Instant,
+    answer: &Result<Value, Error>,
+) {
+    if !crate::report::enabled() {
+        return;
+    }
+    use crate::report::html_escape;
+    let elapsed = started.elapsed();
+    let (class, status) = match answer {
+        Ok(_) => ("passed", "200".to_owned()),
+        Err(Error {
+            status: Some(status),
+            message,
+        }) => ("failed", format!("{status}: {}", html_escape(message))),
+        Err(Error {
+            status: None,
+            message,
+        }) => ("failed", format!("no answer: {}", html_escape(message))),
+    };
+    crate::report::extend_table(
+        crate::report::Section {
+            kind: "e2e",
+            title: "requests to the deployment".to_owned(),
+            html: "<table><thead><tr><th>request</th><th>status</th><th>latency</th></tr></thead><tbody></tbody></table>".to_owned(),
+            passed: true,
+            evidence: Vec::new(),
+            shared: None,
+        },
+        class,
+        &format!(
+            "<td><code>{method} {}</code></td><td>{status}</td><td>{}</td>",
+            html_escape(url),
+            crate::latency::human(elapsed)
+        ),
+    );
+}
+
 fn answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Value, Error> {
     let status = response.status().as_u16();
     let mut text = String::new();

@@ -155,10 +155,54 @@ impl Gates {
     /// As described.
     #[track_caller]
     pub fn check(self) {
+        if crate::report::enabled() {
+            crate::report::attach(self.section());
+        }
         if self.passed() {
             println!("{self}");
         } else {
             panic!("{self}");
+        }
+    }
+}
+
+impl Gates {
+    /// The run report's section: the table, a row per gate with its margin.
+    fn section(&self) -> crate::report::Section {
+        use crate::report::{html_escape, table};
+        let rows = self.gates.iter().map(|gate| {
+            let op = match gate.direction {
+                Direction::AtLeast => "&ge;",
+                Direction::AtMost => "&le;",
+            };
+            let passed = gate.passed();
+            (
+                if passed { "passed" } else { "failed" },
+                vec![
+                    html_escape(&gate.metric),
+                    number(gate.value),
+                    format!("{op} {}", number(gate.threshold)),
+                    match gate.margin() {
+                        m if m.is_nan() => "NaN".to_owned(),
+                        m if m >= 0.0 => format!("+{}", number(m)),
+                        m => number(m),
+                    },
+                    if passed { "passed" } else { "failed" }.to_owned(),
+                ],
+            )
+        });
+        let html = if self.gates.is_empty() {
+            "<p>No gates: it checks nothing.</p>".to_owned()
+        } else {
+            table(&["metric", "value", "threshold", "margin", "verdict"], rows)
+        };
+        crate::report::Section {
+            kind: "gates",
+            title: format!("quality gates `{}`", self.name),
+            html,
+            passed: self.passed(),
+            evidence: vec!["infra.4"],
+            shared: None,
         }
     }
 }

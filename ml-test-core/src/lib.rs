@@ -24,6 +24,7 @@ mod loader;
 pub mod metrics;
 mod model;
 pub mod numeric;
+mod report;
 mod text;
 
 // The run of every test, a crate of its own (see its docs); its modules keep their paths here.

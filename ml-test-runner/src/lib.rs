@@ -20,6 +20,8 @@ pub mod outcome;
 #[doc(hidden)]
 pub mod prerequisites;
 mod registry;
+#[doc(hidden)]
+pub mod report;
 mod run;
 mod runner;
 #[doc(hidden)]

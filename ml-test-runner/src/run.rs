@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use crate::context::{ContextGuard, TestContext};
 use crate::exclusive;
 use crate::outcome::TestReturn;
+use crate::report::Recording;
 use crate::seeds::replay_command;
 use crate::sync::lock;
 use crate::{TestEntry, Tier};
@@ -16,8 +17,10 @@ use crate::{TestEntry, Tier};
 /// when the guard drops, at the end of the body or during its panic.
 #[must_use = "the run ends when the guard drops"]
 pub struct InlineRun {
-    // Dropped in this order: the run reports, then the exclusive gate opens.
+    // Dropped in this order: the run reports (and may fail the test), its record is written,
+    // then the exclusive gate opens.
     _run: TestRun,
+    _recording: Option<Recording>,
     _admission: Option<exclusive::Admission>,
 }
 
@@ -25,8 +28,10 @@ pub struct InlineRun {
 /// timeout and no seed sweep): the cheapest expansion, with no closure or nested fn.
 pub fn start(entry: &'static TestEntry) -> InlineRun {
     let admission = exclusive::admit(entry);
+    let recording = Recording::begin(entry);
     InlineRun {
         _run: TestRun::start(entry),
+        _recording: recording,
         _admission: admission,
     }
 }
@@ -82,7 +87,8 @@ impl TestRun {
 
     /// Ends the run with the test's return value, reporting the seed if it is a failure.
     pub fn finish<R: TestReturn>(mut self, returned: R) -> R {
-        if returned.failure().is_some() {
+        if let Some(failure) = returned.failure() {
+            crate::report::returned_failure(self.context.entry(), &failure);
             self.failed = true;
             self.report();
         }

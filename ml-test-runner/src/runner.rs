@@ -16,11 +16,13 @@ use crate::TestEntry;
 use crate::context::{self, SeedSource, TestContext};
 use crate::exclusive;
 use crate::outcome::{TestReturn, panic_text};
+use crate::report::{self, Recording};
 use crate::run::TestRun;
 
 /// Runs a synchronous test body without a timeout, on the test's own thread.
 pub fn run<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) -> R {
     let _admission = exclusive::admit(entry);
+    let _recording = Recording::begin(entry);
     let run = TestRun::start(entry);
     let returned = body();
     run.finish(returned)
@@ -30,6 +32,7 @@ pub fn run<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) -> R {
 /// timeout; panics with the pass rate and the failing seeds if any run fails.
 pub fn run_seeds<R: TestReturn>(entry: &'static TestEntry, body: fn() -> R) {
     let _admission = exclusive::admit(entry);
+    let _recording = Recording::begin(entry);
     sweep(entry, body, |_| {});
 }
 
@@ -100,6 +103,9 @@ fn conclude_sweep(entry: &'static TestEntry, runs: &[SweepRun]) {
         if runs.len() == 1 { "" } else { "s" },
         100.0 * passed as f64 / runs.len() as f64
     );
+    if report::enabled() {
+        report::attach_to(entry, sweep_section(entry, runs, &rate));
+    }
     if failed.is_empty() {
         println!("ml-test: `{}`: {rate}", entry.name());
         return;
@@ -125,6 +131,45 @@ fn conclude_sweep(entry: &'static TestEntry, runs: &[SweepRun]) {
     panic!("{message}");
 }
 
+/// The report's section of a sweep: each seed's run and how it ended.
+fn sweep_section(entry: &'static TestEntry, runs: &[SweepRun], rate: &str) -> report::Section {
+    let mut html = format!(
+        "<p>{rate}</p><table class=\"sweep\"><thead><tr><th>seed</th><th>run</th><th>outcome</th>\
+         <th>replay</th></tr></thead><tbody>"
+    );
+    for run in runs {
+        let outcome = match &run.failure {
+            None => "passed".to_owned(),
+            Some(failure) => format!(
+                "failed: {}",
+                report::html_escape(failure.lines().next().unwrap_or_default())
+            ),
+        };
+        let _ = write!(
+            html,
+            "<tr class=\"{class}\"><td>{seed}</td><td>{source}</td><td>{outcome}</td>\
+             <td><code>{replay}</code></td></tr>",
+            class = if run.failure.is_some() {
+                "failed"
+            } else {
+                "passed"
+            },
+            seed = run.seed,
+            source = run.source,
+            replay = report::html_escape(&context::replay_command(entry, run.seed)),
+        );
+    }
+    html.push_str("</tbody></table>");
+    report::Section {
+        kind: "sweep",
+        title: "seed sweep".to_owned(),
+        html,
+        passed: runs.iter().all(|run| run.failure.is_none()),
+        evidence: vec!["infra.4"],
+        shared: None,
+    }
+}
+
 /// Runs a synchronous test body on a worker thread and fails the test if it has not finished
 /// within the entry's timeout.
 ///
@@ -135,6 +180,7 @@ fn conclude_sweep(entry: &'static TestEntry, runs: &[SweepRun]) {
 /// threads in general (`Box<dyn Error>` is not `Send`).
 pub fn run_with_timeout<R: TestReturn + 'static>(entry: &'static TestEntry, body: fn() -> R) {
     let _admission = exclusive::admit(entry);
+    let _recording = Recording::begin(entry);
     let (written, limit) = timeout_of(entry);
     let (context, seed) = match entry.seeds {
         // A sweep makes a context per run, on the worker.
@@ -231,6 +277,7 @@ pub async fn run_async<R: TestReturn, F: Future<Output = R>>(
     body: F,
 ) -> R {
     let _admission = exclusive::admit(entry);
+    let _recording = Recording::begin(entry);
     let run = TestRun::start(entry);
     let returned = match entry.timeout {
         None => body.await,
@@ -258,6 +305,7 @@ pub async fn run_async_seeds<R: TestReturn, F: Future<Output = R>>(
     make: impl Fn() -> F,
 ) {
     let _admission = exclusive::admit(entry);
+    let _recording = Recording::begin(entry);
     crate::run::check_ignore_was_seen(entry);
     let all_runs = async {
         let mut runs = Vec::new();

@@ -227,6 +227,24 @@ where
     #[track_caller]
     pub fn check(self) {
         let (held, broken) = self.evaluate();
+        if crate::report::enabled() {
+            use crate::report::{Section, attach, html_escape, table};
+            let rows = broken
+                .iter()
+                .map(|text| ("failed", vec![html_escape(text), "broken".to_owned()]))
+                .chain(
+                    held.iter()
+                        .map(|text| ("passed", vec![html_escape(text), "held".to_owned()])),
+                );
+            attach(Section {
+                kind: "contract",
+                title: "output contracts".to_owned(),
+                html: table(&["contract", "verdict"], rows),
+                passed: broken.is_empty(),
+                evidence: vec!["infra.2"],
+                shared: None,
+            });
+        }
         if broken.is_empty() {
             println!("output contracts held: {}", held.join("; "));
             return;

@@ -354,7 +354,11 @@ impl<'a, I, S, Seen> Behaviour<'a, I, S, Seen> {
                 },
             )
             .collect();
-        BehaviourReport::new(name, results, rules)
+        let report = BehaviourReport::new(name, results, rules);
+        if crate::report::enabled() {
+            crate::report::attach(report.section());
+        }
+        report
     }
 
     /// Runs every case; prints the report (visible with `--nocapture`) when all pass, and

@@ -120,6 +120,92 @@ impl BehaviourReport {
     }
 }
 
+impl BehaviourReport {
+    /// The run report's section: every case, its scores, delta and requirement, the features
+    /// it changed; vacuous cases marked.
+    pub(crate) fn section(&self) -> crate::report::Section {
+        use crate::report::{html_escape, table};
+        let number = |value: Option<f64>| value.map(compact).unwrap_or_default();
+        let rows = self.cases.iter().map(|case| {
+            let (class, verdict) = match &case.verdict {
+                Verdict::Passed => ("passed", "passed".to_owned()),
+                Verdict::Failed(why) => ("failed", format!("failed: {}", html_escape(why))),
+                Verdict::Vacuous(why) => (
+                    "vacuous",
+                    format!(
+                        "<strong>vacuous</strong> (can never fail): {}",
+                        html_escape(why)
+                    ),
+                ),
+            };
+            let delta = match (case.before, case.after) {
+                (Some(before), Some(after)) => signed(after - before),
+                _ => String::new(),
+            };
+            (
+                class,
+                vec![
+                    html_escape(&case.name),
+                    case.kind.label().to_owned(),
+                    number(case.before),
+                    number(case.after),
+                    delta,
+                    html_escape(&case.required),
+                    html_escape(&case.changed_features.join(", ")),
+                    verdict,
+                ],
+            )
+        });
+        let mut html = format!(
+            "<p>tolerance {}, min_delta {}</p>",
+            compact(self.rules.tolerance),
+            compact(self.rules.min_delta)
+        );
+        if self.cases.is_empty() {
+            html.push_str("<p>No cases: it tests nothing.</p>");
+        } else {
+            html.push_str(&table(
+                &[
+                    "case",
+                    "kind",
+                    "score",
+                    "perturbed",
+                    "delta",
+                    "required",
+                    "features changed",
+                    "verdict",
+                ],
+                rows,
+            ));
+        }
+        // Invariance cases test inclusion (a protected attribute must not move the score);
+        // known answers and directions validate quality; changed features test feature code.
+        let mut evidence = Vec::new();
+        let has = |kind: CaseKind| self.cases.iter().any(|case| case.kind == kind);
+        if has(CaseKind::Invariant) {
+            evidence.push("model.7");
+        }
+        if has(CaseKind::Expect) || has(CaseKind::Increases) || has(CaseKind::Decreases) {
+            evidence.push("infra.4");
+        }
+        if self
+            .cases
+            .iter()
+            .any(|case| !case.changed_features.is_empty())
+        {
+            evidence.push("data.7");
+        }
+        crate::report::Section {
+            kind: "behaviour",
+            title: format!("behaviour check `{}`", self.name),
+            html,
+            passed: self.passed(),
+            evidence,
+            shared: None,
+        }
+    }
+}
+
 impl fmt::Display for BehaviourReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.cases.is_empty() {

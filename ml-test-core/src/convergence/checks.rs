@@ -284,8 +284,7 @@ pub fn loss_decreases(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), 
             ),
         ));
     }
-    let window = ((losses.len() as f64 * thresholds.window_fraction).round() as usize)
-        .clamp(1, losses.len() / 2);
+    let window = window_len(losses.len(), thresholds.window_fraction);
     let first = mean(&losses[..window]);
     let last = mean(&losses[losses.len() - window..]);
     let required = first - thresholds.min_decrease * first.abs();
@@ -412,7 +411,7 @@ pub fn overfits_batch(run: &TrainingRun, thresholds: &Thresholds) -> Result<(), 
     let (target, origin) = match thresholds.target_loss {
         Some(target) => (target, "target_loss".to_owned()),
         None => (
-            first * thresholds.target_relative,
+            overfit_target(first, thresholds),
             format!(
                 "{} x the first loss {}",
                 thresholds.target_relative,
@@ -534,7 +533,19 @@ pub fn deterministic(first: &[f64], second: &[f64]) -> Result<(), CheckFailure> 
     }
 }
 
-fn finite_prefix(losses: &[f64]) -> &[f64] {
+/// The steps in each window `loss_decreases` compares, of `finite` finite losses (at least 2).
+pub(crate) fn window_len(finite: usize, fraction: f64) -> usize {
+    ((finite as f64 * fraction).round() as usize).clamp(1, finite / 2)
+}
+
+/// The loss `overfits_batch` requires, for a run whose first loss is `first`.
+pub(crate) fn overfit_target(first: f64, thresholds: &Thresholds) -> f64 {
+    thresholds
+        .target_loss
+        .unwrap_or(first * thresholds.target_relative)
+}
+
+pub(crate) fn finite_prefix(losses: &[f64]) -> &[f64] {
     let end = losses
         .iter()
         .position(|l| !l.is_finite())
@@ -551,7 +562,7 @@ fn last_finite(losses: &[f64]) -> Option<(usize, f64)> {
         .find(|(_, l)| l.is_finite())
 }
 
-fn mean(values: &[f64]) -> f64 {
+pub(crate) fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
 

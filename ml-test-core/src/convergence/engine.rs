@@ -52,6 +52,9 @@ pub(crate) trait Engine<M>: Sync + Sized + 'static {
     fn judge(&self, check: Self::Check, run: &Self::Run) -> Result<(), CheckFailure>;
     /// What a failure's report draws from a run, and a sweep's first and last capacity.
     fn series(&self, run: &Self::Run) -> (Vec<f64>, (usize, usize));
+    /// The run report's drawing of a run: its series as a chart with the kind's thresholds
+    /// marked, and the thresholds as a table (HTML).
+    fn report_run(&self, series: &[f64], span: (usize, usize)) -> String;
     /// The message a test panics with when its check fails.
     fn report(
         &'static self,
@@ -142,8 +145,68 @@ pub(crate) trait Engine<M>: Sync + Sized + 'static {
                 ),
             }
         };
+        if crate::report::enabled() {
+            self.attach_sections(check, &outcome);
+        }
         if let Err((failure, series)) = outcome {
             panic!("{}", self.report(&failure, series.as_ref()));
         }
+    }
+
+    /// Attaches to the run report the group's run (drawn once on the page for all its checks,
+    /// when this process recorded it) with every check's verdict on it, and this check's own.
+    fn attach_sections(&'static self, check: Self::Check, outcome: &Result<(), Failed>) {
+        use crate::report::{Section, attach, html_escape, table};
+        let evidence = if check == Self::DETERMINISTIC {
+            vec!["infra.1"]
+        } else {
+            vec!["infra.2"]
+        };
+        if let Some(verdicts) = self.verdicts_cell().get() {
+            let mut html = self.report_run(&verdicts.series, verdicts.span);
+            html.push_str(&table(
+                &["check", "verdict on this run"],
+                verdicts
+                    .verdicts
+                    .iter()
+                    .map(|(check, verdict)| match verdict {
+                        Ok(()) => ("passed", vec![check.name().to_owned(), "passed".to_owned()]),
+                        Err(failure) => (
+                            "failed",
+                            vec![
+                                check.name().to_owned(),
+                                format!("failed: {}", html_escape(&failure.summary)),
+                            ],
+                        ),
+                    }),
+            ));
+            attach(Section {
+                kind: "convergence",
+                title: format!("check group `{}`: the shared run", self.entry().name()),
+                html,
+                passed: verdicts.verdicts.iter().all(|(_, verdict)| verdict.is_ok()),
+                evidence: Vec::new(),
+                shared: Some(format!("convergence {}", self.entry().name())),
+            });
+        }
+        let html = match outcome {
+            Ok(()) => "<p>passed</p>".to_owned(),
+            Err((failure, _)) => {
+                let mut html = format!("<p>failed: {}</p><ul>", html_escape(&failure.summary));
+                for detail in &failure.details {
+                    html.push_str(&format!("<li>{}</li>", html_escape(detail)));
+                }
+                html.push_str("</ul>");
+                html
+            }
+        };
+        attach(Section {
+            kind: "convergence",
+            title: format!("check `{}`", check.name()),
+            html,
+            passed: outcome.is_ok(),
+            evidence,
+            shared: None,
+        });
     }
 }

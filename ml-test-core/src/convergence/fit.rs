@@ -549,6 +549,39 @@ impl<F: Fitter> Engine<F> for FitGroup {
         self.verdict(check, run)
     }
 
+    fn report_run(&self, errors: &[f64], _: (usize, usize)) -> String {
+        use crate::report::{Marks, line_chart, table};
+        let t = &self.thresholds;
+        let points: Vec<(f64, f64)> = self
+            .capacities
+            .iter()
+            .zip(errors)
+            .map(|(capacity, error)| (*capacity as f64, *error))
+            .collect();
+        let label = format!("fits_batch target {}", crate::text::Compact(t.target_error));
+        let marks = Marks {
+            lines: vec![(t.target_error, label.as_str())],
+            spans: Vec::new(),
+        };
+        let mut html = line_chart(
+            "training error by capacity",
+            ("capacity", "error"),
+            &points,
+            &marks,
+        );
+        let number = |x: f64| crate::text::Compact(x).to_string();
+        html.push_str(&table(
+            &["threshold", "value"],
+            [
+                ("target_error", number(t.target_error)),
+                ("max_rise", number(t.max_rise)),
+            ]
+            .into_iter()
+            .map(|(name, value)| ("", vec![name.to_owned(), value])),
+        ));
+        html
+    }
+
     fn series(&self, run: &FitRun) -> (Vec<f64>, (usize, usize)) {
         (
             run.errors(),

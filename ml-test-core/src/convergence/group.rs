@@ -306,6 +306,81 @@ impl<T: Trainer> Engine<T> for CheckGroup {
         (run.losses.clone(), (0, 0))
     }
 
+    fn report_run(&self, losses: &[f64], _: (usize, usize)) -> String {
+        use crate::report::{Marks, line_chart, table};
+        let t = &self.thresholds;
+        let points: Vec<(f64, f64)> = losses
+            .iter()
+            .enumerate()
+            .map(|(step, l)| (step as f64, *l))
+            .collect();
+        // What `overfits_batch` and `loss_decreases` judge, over the finite prefix they read.
+        let finite = checks::finite_prefix(losses);
+        let number = |x: f64| crate::text::Compact(x).to_string();
+        let mut marks = Marks::default();
+        let mut numbers = vec![("steps recorded", losses.len().to_string())];
+        let target = finite
+            .first()
+            .map(|first| checks::overfit_target(*first, t));
+        let target_label = target.map(|target| format!("overfits_batch target {}", number(target)));
+        if let (Some(target), Some(label)) = (target, target_label.as_deref()) {
+            marks.lines.push((target, label));
+            let best = finite.iter().copied().fold(f64::INFINITY, f64::min);
+            numbers.push(("first loss", number(finite[0])));
+            numbers.push(("lowest loss", number(best)));
+            numbers.push(("overfits_batch target", number(target)));
+        }
+        if finite.len() >= 2 {
+            let window = checks::window_len(finite.len(), t.window_fraction);
+            let (first, last) = (
+                checks::mean(&finite[..window]),
+                checks::mean(&finite[finite.len() - window..]),
+            );
+            marks.spans.push((0.0, (window - 1) as f64, "first window"));
+            marks.spans.push((
+                (finite.len() - window) as f64,
+                (finite.len() - 1) as f64,
+                "last window",
+            ));
+            numbers.push(("window", format!("{window} steps")));
+            numbers.push(("first window mean", number(first)));
+            numbers.push(("last window mean", number(last)));
+            numbers.push((
+                "loss_decreases requires at most",
+                number(first - t.min_decrease * first.abs()),
+            ));
+        }
+        let mut html = line_chart(
+            &format!("loss over {} steps", losses.len()),
+            ("step", "loss"),
+            &points,
+            &marks,
+        );
+        html.push_str(&table(
+            &["the run", "value"],
+            numbers
+                .into_iter()
+                .map(|(name, value)| ("", vec![name.to_owned(), value])),
+        ));
+        html.push_str(&table(
+            &["threshold", "value"],
+            [
+                (
+                    "target_loss",
+                    t.target_loss.map_or("none".to_owned(), number),
+                ),
+                ("target_relative", number(t.target_relative)),
+                ("window_fraction", number(t.window_fraction)),
+                ("min_decrease", number(t.min_decrease)),
+                ("min_param_change", number(t.min_param_change)),
+                ("deterministic_steps", t.deterministic_steps.to_string()),
+            ]
+            .into_iter()
+            .map(|(name, value)| ("", vec![name.to_owned(), value])),
+        ));
+        html
+    }
+
     fn report(
         &'static self,
         failure: &CheckFailure,
