@@ -124,6 +124,10 @@ path = "tests/old_ndarray.rs"
 name = "old_ndarray_metrics"
 path = "tests/old_ndarray_metrics.rs"
 
+[[test]]
+name = "report"
+path = "tests/report.rs"
+
 [workspace]
 "#,
             root = ROOT
@@ -155,6 +159,7 @@ path = "tests/old_ndarray_metrics.rs"
             "lints.rs",
             "old_ndarray.rs",
             "old_ndarray_metrics.rs",
+            "report.rs",
         ] {
             let source =
                 std::fs::read_to_string(Path::new(ROOT).join("tests/scratch").join(file)).unwrap();
@@ -208,6 +213,7 @@ path = "tests/old_ndarray_metrics.rs"
             .env_remove("ML_TEST_SEED")
             .env_remove("ML_TEST_GPU")
             .env_remove("ML_TEST_ENDPOINT")
+            .env_remove("ML_TEST_REPORT")
             .env_remove("RUSTFLAGS")
             .env("CARGO_TERM_COLOR", "never")
             .env("RUST_BACKTRACE", "0");
@@ -1814,4 +1820,244 @@ fn the_readme_quick_start_works_as_written_in_a_new_crate() {
     assert!(output.status.success(), "{stdout}\n{}", stderr(&output));
     assert_contains(&stdout, "test sampling_repeats_with_its_seed__slow ... ok");
     assert_contains(&stdout, "1 passed; 0 failed; 0 ignored");
+}
+
+/// A browser that runs headless: Debian's `chromium` (`.ci/run` installs it), or another
+/// Chromium-based browser on the PATH.
+fn chromium() -> PathBuf {
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .find_map(|name| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|path| path.is_file())
+        })
+    })
+    .expect(
+        "the run report is checked in headless Chromium, and none is on the PATH: install it \
+             (`apt-get install chromium` on Debian; .ci/run does) or skip this test with \
+             `--skip the_run_report`",
+    )
+}
+
+/// `page` loaded in headless Chromium: the DOM it built, and the errors its console printed.
+fn in_browser(page: &Path, screenshot: Option<&Path>) -> (String, Vec<String>) {
+    let url = format!("file://{}", page.display());
+    let browser = |extra: &[String]| {
+        let output = Command::new(chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+            ])
+            .args([
+                "--enable-logging=stderr",
+                "--v=0",
+                "--window-size=1280,2400",
+            ])
+            .args(extra)
+            .arg(&url)
+            .output()
+            .expect("chromium runs");
+        assert!(
+            output.status.success(),
+            "chromium failed:\n{}",
+            printed(&output)
+        );
+        output
+    };
+    let output = browser(&["--dump-dom".to_owned()]);
+    let errors = stderr(&output)
+        .lines()
+        .filter(|line| line.contains("CONSOLE"))
+        .map(str::to_owned)
+        .collect();
+    if let Some(path) = screenshot {
+        browser(&[format!("--screenshot={}", path.display())]);
+        assert!(path.is_file(), "no screenshot at {}", path.display());
+    }
+    (String::from_utf8_lossy(&output.stdout).into_owned(), errors)
+}
+
+/// The tests on the page, in its order, with their outcome (`passed` or `failed`).
+fn tests_on_page(dom: &str) -> Vec<(String, String)> {
+    dom.split("<details class=\"test ")
+        .skip(1)
+        .map(|card| {
+            let outcome = card.split_whitespace().next().unwrap().to_owned();
+            let name = card
+                .split_once("<strong>")
+                .and_then(|(_, rest)| rest.split_once("</strong>"))
+                .map(|(name, _)| name.to_owned())
+                .unwrap();
+            (name, outcome)
+        })
+        .collect()
+}
+
+/// What the page of a run must show: every test that ran once, with its outcome, failures
+/// first; one plot per convergence group and per latency report; no script, and no console
+/// error in the browser.
+fn check_report_page(page: &Path, ran: &BTreeMap<String, String>, screenshot: &Path) {
+    let (dom, console) = in_browser(page, Some(screenshot));
+    assert!(
+        console.is_empty(),
+        "the console printed errors: {console:?}"
+    );
+    let shown = tests_on_page(&dom);
+    let on_page: BTreeMap<String, String> = shown.iter().cloned().collect();
+    assert_eq!(
+        on_page.len(),
+        shown.len(),
+        "a test is shown twice: {shown:?}"
+    );
+    assert_eq!(&on_page, ran, "the page's tests and outcomes are the run's");
+    let first_pass = shown
+        .iter()
+        .position(|(_, outcome)| outcome == "passed")
+        .unwrap();
+    assert!(
+        shown[first_pass..]
+            .iter()
+            .all(|(_, outcome)| outcome == "passed"),
+        "failures come first: {shown:?}"
+    );
+    // Two check groups (`learns`, `stuck`) and two latency reports.
+    assert_eq!(
+        dom.matches("<figure class=\"plot\"><svg").count(),
+        4,
+        "{dom}"
+    );
+    assert_eq!(dom.matches("the shared run</h3>").count(), 2, "{dom}");
+    assert_eq!(dom.matches("<h3>latency: ").count(), 2, "{dom}");
+    assert!(!dom.contains("<script"), "readable without JavaScript");
+    // The failures say why, with the command that replays them.
+    for (name, outcome) in ran {
+        let card = dom
+            .split("<details class=\"test ")
+            .find(|card| card.contains(&format!("<strong>{name}</strong>")))
+            .unwrap();
+        assert!(
+            card.contains("cargo test -- --exact"),
+            "{name}: no replay command"
+        );
+        assert_eq!(
+            card.contains("<pre class=\"failure\">"),
+            outcome == "failed",
+            "{name}: a failure, and only a failure, shows its message"
+        );
+    }
+    assert_contains(&dom, "arithmetic is off");
+    assert_contains(&dom, "ML Test Score coverage");
+}
+
+#[ml_test(slow, timeout = "15m")]
+fn the_run_report_in_a_real_browser_under_cargo_test_and_nextest() {
+    let scratch = Scratch::create();
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../ml-test-report-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    // The console check can fail: a page whose script logs an error is caught.
+    let control = scratch.target.join("console-control.html");
+    std::fs::write(&control, "<script>console.error('broken page')</script>").unwrap();
+    assert_eq!(
+        in_browser(&control, None).1.len(),
+        1,
+        "a console error is seen"
+    );
+
+    let report = scratch.target.join("report-cargo");
+    let dir = report.to_str().unwrap();
+    let output = scratch.cargo(
+        None,
+        &[("ML_TEST_REPORT", dir)],
+        &[
+            "test",
+            "--offline",
+            "--test",
+            "report",
+            "--",
+            "--include-ignored",
+        ],
+    );
+    assert!(!output.status.success(), "half the tests fail");
+    assert_contains(&printed(&output), "test result: FAILED.");
+    let ran = outcomes(&String::from_utf8_lossy(&output.stdout));
+    let ran: BTreeMap<String, String> = ran
+        .into_iter()
+        .map(|(name, outcome)| {
+            (
+                name,
+                if outcome == "ok" { "passed" } else { "failed" }.to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(ran.len(), 22, "{ran:?}");
+    assert_eq!(
+        ran.values().filter(|o| *o == "failed").count(),
+        9,
+        "{ran:?}"
+    );
+    check_report_page(
+        &report.join("index.html"),
+        &ran,
+        &shots.join("cargo-test.png"),
+    );
+
+    // A rerun replaces the report: two tests now, nothing left of the run before.
+    let output = scratch.cargo(
+        None,
+        &[("ML_TEST_REPORT", dir)],
+        &[
+            "test",
+            "--offline",
+            "--test",
+            "report",
+            "--",
+            "--include-ignored",
+            "gates_",
+        ],
+    );
+    assert!(!output.status.success());
+    let page = std::fs::read_to_string(report.join("index.html")).unwrap();
+    let names: BTreeSet<String> = tests_on_page(&page)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(names, names_of(&["gates_fail__slow", "gates_pass__slow"]));
+
+    // nextest: a process per test, in parallel, into one report.
+    let report = scratch.target.join("report-nextest");
+    let output = scratch.cargo(
+        None,
+        &[("ML_TEST_REPORT", report.to_str().unwrap())],
+        &[
+            "nextest",
+            "run",
+            "--offline",
+            "--test",
+            "report",
+            "--run-ignored",
+            "all",
+            "--no-fail-fast",
+        ],
+    );
+    let (passed, failed) = nextest_ran(&printed(&output));
+    let by_nextest: BTreeMap<String, String> = passed
+        .into_iter()
+        .map(|name| (name, "passed".to_owned()))
+        .chain(failed.into_iter().map(|name| (name, "failed".to_owned())))
+        .collect();
+    assert_eq!(by_nextest, ran, "nextest ran what cargo test ran");
+    check_report_page(&report.join("index.html"), &ran, &shots.join("nextest.png"));
+}
+
+fn names_of(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
 }
