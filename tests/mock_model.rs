@@ -851,3 +851,77 @@ fn each_run_of_a_sweep_gets_its_own_mock(mock: Mock) {
 }
 
 static SWEPT_LABELS: std::sync::Mutex<Vec<Vec<i64>>> = std::sync::Mutex::new(Vec::new());
+
+// Mocks that are plain data (numeric literals, any loader, no handle, no expected count) ride in
+// the test's registry entry and are installed at the first loader call; the tests below check
+// that they behave as the mocks a scope installs when the test starts.
+
+/// The registry entry of the test `name` of this binary.
+fn entry(name: &str) -> &'static ml_test::TestEntry {
+    ml_test::registry()
+        .into_iter()
+        .find(|entry| entry.name() == name)
+        .unwrap_or_else(|| panic!("`{name}` is not registered"))
+}
+
+#[mock_model(returns = [99])]
+fn a_literal_mock_without_a_handle_is_data_and_answers_every_thread_of_the_test() {
+    assert_eq!(
+        entry("a_literal_mock_without_a_handle_is_data_and_answers_every_thread_of_the_test")
+            .declared_mocks()
+            .len(),
+        1,
+        "declared as data"
+    );
+    let context = ml_test::context::current().unwrap();
+    let loads_before = REAL_LOADS.load(Ordering::SeqCst);
+    // Two threads ask at once: one mock state is installed for both.
+    let answers: Vec<_> = (0..2)
+        .map(|_| {
+            let context = context.clone();
+            std::thread::spawn(move || {
+                let _entered = context.enter();
+                classify(array![[1.0, 2.0]])
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|thread| thread.join().unwrap())
+        .collect();
+    assert_eq!(answers, [Ok(array![99]), Ok(array![99])]);
+    assert_eq!(classify(array![[3.0, 4.0]]), Ok(array![99]));
+    assert_eq!(
+        REAL_LOADS.load(Ordering::SeqCst),
+        loads_before,
+        "no real load"
+    );
+}
+
+#[mock_model(returns = [5], latency = "30ms")]
+fn a_literal_mock_as_data_keeps_its_latency() {
+    assert_eq!(
+        entry("a_literal_mock_as_data_keeps_its_latency")
+            .declared_mocks()
+            .len(),
+        1
+    );
+    let started = Instant::now();
+    assert_eq!(classify(array![[1.0, 2.0]]), Ok(array![5]));
+    assert!(started.elapsed() >= Duration::from_millis(30));
+}
+
+#[mock_model(returns = [3])]
+#[ml_test(seeds = 3, timeout = "60s")]
+fn literal_mocks_as_data_answer_each_run_of_a_sweep_on_its_worker() {
+    assert_eq!(classify(array![[1.0, 2.0]]), Ok(array![3]));
+}
+
+#[mock_model(returns = [1], expect_calls = 1)]
+fn a_mock_with_an_expected_count_is_installed_when_the_test_starts() {
+    assert!(
+        entry("a_mock_with_an_expected_count_is_installed_when_the_test_starts")
+            .declared_mocks()
+            .is_empty()
+    );
+    classify(array![[1.0, 2.0]]).unwrap();
+}

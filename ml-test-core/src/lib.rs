@@ -25,10 +25,39 @@ pub mod metrics;
 mod model;
 pub mod numeric;
 mod report;
+mod rng;
 mod text;
 
 // The run of every test, a crate of its own (see its docs); its modules keep their paths here.
-pub use ml_test_runner::context;
+pub mod context {
+    //! The running test's context: which test, which tier, which seed, and what framework code
+    //! keeps for it (the loader seam's mocks, cleanups for an abandoned test, whether a deployment
+    //! answered).
+    //!
+    //! The code that `#[ml_test]` generates starts a run of the test when it begins. The run sets a
+    //! thread-local [`TestContext`] and restores the previous one when it ends, whether the test
+    //! returns or panics. Framework code (the RNG, the loader seam, reports) reads it through
+    //! [`current`].
+    //!
+    //! The context belongs to the test's thread. A thread the test spawns starts without it; carry
+    //! it over explicitly:
+    //!
+    //! ```
+    //! # use ml_test::context;
+    //! # fn demo() {
+    //! let ctx = context::current().expect("inside an #[ml_test] test");
+    //! std::thread::spawn(move || {
+    //!     let _entered = ctx.enter();
+    //!     // here `ml_test::rng()` and everything else that reads the context works
+    //! })
+    //! .join()
+    //! .unwrap();
+    //! # }
+    //! ```
+
+    pub use crate::rng::rng;
+    pub use ml_test_runner::context::*;
+}
 #[cfg(feature = "e2e")]
 use ml_test_runner::prerequisites;
 use ml_test_runner::{exclusive, outcome, seeds, sync};
@@ -46,10 +75,11 @@ pub use convergence::{Fitter, Trainer, TryTrainer, param};
 pub use gates::gates;
 pub use latency::latency;
 pub use loader::{Mock, close, eq};
+pub use ml_test_runner::seed;
 pub use ml_test_runner::{TestEntry, TestKind, registry, registry_by_tier};
 pub use ml_test_runner::{Tier, UnknownTier};
-pub use ml_test_runner::{rng, seed};
 pub use model::{Model, ModelError, ModelErrorKind, SharedModel};
+pub use rng::rng;
 
 pub use ndarray;
 pub use rand;

@@ -142,18 +142,28 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
         .filter(|_| !has_attribute(&attrs, "ignore"))
         .map(|reason| quote!(#[ignore = #reason]));
     let expects_panic = has_attribute(&attrs, "should_panic");
-    let entry = entry_tokens(
+    let mut entry = entry_tokens(
         &test,
         (&sig.ident, written_at),
         ignore_reason.as_deref(),
         kind,
         expects_panic,
     );
+    // Mocks that are plain data ride in the entry, and the test starts without installing them.
+    let as_data = declared_as_data(&mocks, random.as_ref(), sig.inputs.is_empty());
+    if as_data {
+        entry.extend(declared_mocks(&mocks));
+    }
     // The entry is a static beside the fn (so it is registered in every build, also where the
     // test fn is compiled out), and the fn runs with a reference to it.
     let entry_ident = format_ident!("__ML_TEST_ENTRY_{}", sig.ident);
     let entry_ref = quote!(&#entry_ident);
-    let overrides = install_tokens(&mocks, random.as_ref());
+    let require = require_seam(&mocks, random.as_ref());
+    let overrides = if as_data {
+        TokenStream::new()
+    } else {
+        install_tokens(&mocks, random.as_ref())
+    };
     let checks = loader_checks(&mocks, random.as_ref());
 
     let inline = sig.asyncness.is_none()
@@ -167,12 +177,14 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
         quote! {
             #inner
             let __ml_test_run = ::ml_test::__private::start(#entry_ref);
+            #require
             #overrides
             #handles
             #rest
         }
     } else {
-        body_as_fn(&test, &mut sig, &body, &overrides, &entry_ref)
+        let run = body_as_fn(&test, &mut sig, &body, &overrides, &entry_ref);
+        quote!(#require #run)
     };
 
     let tracking = track_tiers_var(false);
@@ -351,16 +363,63 @@ fn option(value: Option<TokenStream>) -> TokenStream {
     }
 }
 
-/// The statement that installs the test's overrides as `__ml_test_scope`; none without any.
-fn install_tokens(mocks: &[MockArgs], random: Option<&RandomArgs>) -> TokenStream {
-    // At the first attribute: without the loader seam the overrides would go unseen.
-    let require = if let Some(mock) = mocks.first() {
+/// The check that the loader seam is on, at the first attribute that needs it: without the seam
+/// the overrides would go unseen. None without overrides.
+fn require_seam(mocks: &[MockArgs], random: Option<&RandomArgs>) -> TokenStream {
+    if let Some(mock) = mocks.first() {
         quote_spanned!(mock.span=> ::ml_test::__private::require_seam!("#[mock_model]");)
     } else if let Some(random) = random {
         quote_spanned!(random.span=> ::ml_test::__private::require_seam!("#[random_weights]");)
     } else {
+        TokenStream::new()
+    }
+}
+
+/// Whether every override of the test is a mock of any loader returning a numeric literal (with
+/// at most a `latency`), and the test takes no handle: then the mocks are data in the test's
+/// entry, which the loader seam installs at the first loader call (see ml-test-runner's
+/// `mocks.rs`), and the test starts without ml-test-core's mock scope.
+fn declared_as_data(mocks: &[MockArgs], random: Option<&RandomArgs>, no_handles: bool) -> bool {
+    random.is_none()
+        && no_handles
+        && !mocks.is_empty()
+        && mocks.iter().all(|mock| {
+            mock.loader.is_none()
+                && mock.expect_calls.is_none()
+                && !mock.global
+                && matches!(
+                    mock.behaviour,
+                    Some(Behaviour::Returns(ReturnValue::Literal(_)))
+                )
+        })
+}
+
+/// The entry's `.with_mocks(&[..])`, for mocks [`declared_as_data`].
+fn declared_mocks(mocks: &[MockArgs]) -> TokenStream {
+    let declared = mocks.iter().enumerate().filter_map(|(i, mock)| {
+        let Some(Behaviour::Returns(ReturnValue::Literal(literal))) = &mock.behaviour else {
+            return None;
+        };
+        let (position, attribute, text, shape) = (i + 1, &mock.text, &literal.text, &literal.shape);
+        let scalars = scalar_tokens(literal);
+        let latency = mock.latency.as_ref().map(|(written, duration)| {
+            let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+            quote!(.latency(#written, #nanos))
+        });
+        Some(quote! {
+            ::ml_test::__private::MockDecl::returns(
+                #position, #attribute, #text, &[#(#shape),*], &[#(#scalars),*]
+            ) #latency
+        })
+    });
+    quote!(, .with_mocks(&[#(#declared),*]))
+}
+
+/// The statement that installs the test's overrides as `__ml_test_scope`; none without any.
+fn install_tokens(mocks: &[MockArgs], random: Option<&RandomArgs>) -> TokenStream {
+    if mocks.is_empty() && random.is_none() {
         return TokenStream::new();
-    };
+    }
     let scope = hidden("__ml_test_scope");
     let specs = mocks
         .iter()
@@ -375,7 +434,6 @@ fn install_tokens(mocks: &[MockArgs], random: Option<&RandomArgs>) -> TokenStrea
         quote!(::ml_test::__private::RandomWeights::new(#seed) #loader)
     }));
     quote! {
-        #require
         let #scope = ::ml_test::__private::MockScope::install(
             ::std::vec![#(#specs),*],
             #random,
@@ -483,14 +541,19 @@ fn value_tokens(
     }
 }
 
+/// The literal's numbers as `Scalar`s. Parsing rejected non-finite numbers, so each prints as a
+/// literal.
+fn scalar_tokens(literal: &NumericLiteral) -> impl Iterator<Item = TokenStream> + '_ {
+    literal.numbers.iter().map(|number| match number {
+        Number::Int(int) => quote!(::ml_test::__private::Scalar::Int(#int)),
+        Number::Float(float) => quote!(::ml_test::__private::Scalar::Float(#float)),
+    })
+}
+
 fn literal_tokens(literal: &NumericLiteral) -> TokenStream {
     let text = &literal.text;
     let shape = &literal.shape;
-    // Parsing rejected non-finite numbers, so each prints as a literal.
-    let scalars = literal.numbers.iter().map(|number| match number {
-        Number::Int(int) => quote!(::ml_test::__private::Scalar::Int(#int)),
-        Number::Float(float) => quote!(::ml_test::__private::Scalar::Float(#float)),
-    });
+    let scalars = scalar_tokens(literal);
     quote! {
         ::ml_test::__private::Literal::new(#text, &[#(#shape),*], &[#(#scalars),*])
     }

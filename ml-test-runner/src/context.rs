@@ -30,13 +30,13 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-mod rng;
+mod seed;
 
 pub use crate::seeds::{SEED_VAR, SeedSource, replay_command, seed_from_name, sweep_seeds};
 use crate::seeds::{parse_seed_var, stream_seed};
 use crate::sync::lock;
 use crate::{TestEntry, Tier};
-pub use rng::{rng, seed};
+pub use seed::seed;
 
 struct ActiveTest {
     entry: &'static TestEntry,
@@ -209,6 +209,22 @@ impl TestContext {
         *lock(&self.0.installed) = installed;
     }
 
+    /// What framework code installed for this test if it is a `T`; else `init`'s, installed
+    /// now. Under the lock, so threads of the test that ask at once install one.
+    #[doc(hidden)]
+    pub fn installed_or_init<T: Any + Send + Sync>(
+        &self,
+        init: impl FnOnce() -> Option<Arc<T>>,
+    ) -> Option<Arc<T>> {
+        let mut installed = lock(&self.0.installed);
+        if let Some(found) = installed.clone().and_then(|any| any.downcast().ok()) {
+            return Some(found);
+        }
+        let made = init()?;
+        *installed = Some(made.clone());
+        Some(made)
+    }
+
     /// What framework code installed for this test, if it is a `T`.
     #[doc(hidden)]
     pub fn installed<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
@@ -231,8 +247,10 @@ impl TestContext {
         }
     }
 
-    /// The seed of the next generator `rng()` hands out in this test: each gets its own stream.
-    pub(crate) fn next_stream_seed(&self) -> u64 {
+    /// The seed of the next generator `ml_test::rng()` hands out in this test: each gets its own
+    /// stream.
+    #[doc(hidden)]
+    pub fn next_stream_seed(&self) -> u64 {
         let draw = self.0.rng_draws.fetch_add(1, Ordering::Relaxed);
         stream_seed(self.0.seed, draw)
     }

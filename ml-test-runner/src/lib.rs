@@ -1,7 +1,7 @@
 #![warn(missing_docs)]
 //! What every [ml-test](https://docs.rs/ml-test) test runs in: its registry entry and tier
-//! (`registry.rs`, `tier.rs`), its context (`context.rs`), seeds and seeded generators
-//! (`seeds.rs`, `context/rng.rs`), one run with its checks and report (`run.rs`), the forms
+//! (`registry.rs`, `tier.rs`), its context (`context.rs`), seeds
+//! (`seeds.rs`, `context/seed.rs`), one run with its checks and report (`run.rs`), the forms
 //! that run the body as a fn of its own, with a timeout or a seed sweep (`runner.rs`), and the
 //! exclusive-test gate (`exclusive.rs`).
 //!
@@ -13,6 +13,8 @@
 pub mod context;
 #[doc(hidden)]
 pub mod exclusive;
+#[doc(hidden)]
+pub mod mocks;
 #[doc(hidden)]
 pub mod names;
 #[doc(hidden)]
@@ -30,7 +32,7 @@ pub mod seeds;
 pub mod sync;
 mod tier;
 
-pub use context::{rng, seed};
+pub use context::seed;
 pub use registry::{TestEntry, TestKind, registry, registry_by_tier};
 pub use tier::{Tier, UnknownTier};
 
@@ -38,6 +40,7 @@ pub use tier::{Tier, UnknownTier};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__register as register;
+    pub use crate::mocks::{MockDecl, Scalar};
     pub use crate::outcome::TestReturn;
     #[cfg(not(target_os = "linux"))]
     pub use crate::registry::Registered;

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::Tier;
+use crate::mocks::MockDecl;
 
 /// What generated a test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub struct TestEntry {
     pub(crate) line: u32,
     pub(crate) expects_panic: bool,
     pub(crate) kind: TestKind,
+    /// The mocks the test declares as data (see `mocks.rs`).
+    pub(crate) mocks: &'static [MockDecl],
 }
 
 /// Constructors for generated code: an entry with the defaults, then one call per option the
@@ -65,7 +68,13 @@ impl TestEntry {
             line,
             expects_panic: false,
             kind: TestKind::Test,
+            mocks: &[],
         }
+    }
+
+    pub const fn with_mocks(mut self, mocks: &'static [MockDecl]) -> TestEntry {
+        self.mocks = mocks;
+        self
     }
 
     pub const fn with_seed(mut self, seed: u64) -> TestEntry {
@@ -155,6 +164,13 @@ impl TestEntry {
     pub fn kind(&self) -> TestKind {
         self.kind
     }
+
+    /// The mocks the test declares as data, which the loader seam installs when the test
+    /// first calls a loader.
+    #[doc(hidden)]
+    pub fn declared_mocks(&self) -> &'static [MockDecl] {
+        self.mocks
+    }
 }
 
 impl TestEntry {
@@ -206,13 +222,17 @@ impl TestEntry {
 /// `register!(NAME = "::fn_name", tier index, line!(), .with_seed(7), ..)` beside the test fn,
 /// which runs with `&NAME`. Written here rather than by the attribute, the static costs each test
 /// a few tokens of the attribute's output, which is what a large suite's build pays for most
-/// (BENCHMARKS.md, "Compile budget").
+/// (BENCHMARKS.md, "Compile budget"). On Linux the static goes to the linker section
+/// `ml_test_registry`; there are two definitions, chosen when this crate compiles (for the same
+/// target as the tests), so an expansion carries no `cfg` of its own.
+#[cfg(target_os = "linux")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __register {
     ($name:ident = $path:literal, $tier:literal, $line:expr $(, .$option:ident($($arg:expr),*))*) => {
         #[allow(non_upper_case_globals)]
-        #[cfg_attr(target_os = "linux", used, unsafe(link_section = "ml_test_registry"))]
+        #[used]
+        #[unsafe(link_section = "ml_test_registry")]
         static $name: $crate::TestEntry = $crate::TestEntry::new(
             ::core::concat!(::core::module_path!(), $path),
             $crate::Tier::ALL[$tier],
@@ -220,7 +240,24 @@ macro_rules! __register {
             $line,
         )
         $(.$option($($arg),*))*;
-        #[cfg(not(target_os = "linux"))]
+    };
+}
+
+/// Declares a test's [`TestEntry`] as the static `$name` and submits it to `inventory` (see the
+/// Linux definition).
+#[cfg(not(target_os = "linux"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __register {
+    ($name:ident = $path:literal, $tier:literal, $line:expr $(, .$option:ident($($arg:expr),*))*) => {
+        #[allow(non_upper_case_globals)]
+        static $name: $crate::TestEntry = $crate::TestEntry::new(
+            ::core::concat!(::core::module_path!(), $path),
+            $crate::Tier::ALL[$tier],
+            ::core::file!(),
+            $line,
+        )
+        $(.$option($($arg),*))*;
         $crate::__private::inventory::submit! { $crate::__private::Registered(&$name) }
     };
 }
@@ -317,6 +354,7 @@ mod tests {
             line: line!(),
             expects_panic: false,
             kind: TestKind::Test,
+            mocks: &[],
         }
     }
 

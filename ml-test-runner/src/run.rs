@@ -263,6 +263,7 @@ mod tests {
             line: 0,
             expects_panic: false,
             kind: crate::TestKind::Test,
+            mocks: &[],
         };
         assert_eq!(
             replay_command(&SELECTED_SLOW, 42),

@@ -88,13 +88,32 @@ pub(crate) fn find_in(
 /// The overrides a [`MockScope`] installed in its test's context.
 struct Installed(Vec<Override>);
 
-/// The override for `loader` among those installed in `context`, if any.
+/// The override for `loader` among those installed in `context`, if any. The mocks a test
+/// declares as data (literal returns, see the runner's `mocks.rs`) are installed here, at the
+/// test's first loader call: its start needed none of this crate's code.
 pub(crate) fn find_installed(
     context: &TestContext,
     loader: &LoaderId,
     has_random: bool,
 ) -> Option<Override> {
-    let installed = context.installed::<Installed>()?;
+    let installed = context.installed_or_init(|| {
+        let declared = context.entry().declared_mocks();
+        (!declared.is_empty()).then(|| {
+            let mocks = declared.iter().map(|declared| {
+                let mut spec = MockSpec::new(declared.position, declared.attribute)
+                    .returns_literal(crate::literal::Literal::new(
+                        declared.text,
+                        declared.shape,
+                        declared.scalars,
+                    ));
+                if let Some((written, nanos)) = declared.latency {
+                    spec = spec.latency(written, std::time::Duration::from_nanos(nanos));
+                }
+                Override::Mock(Arc::new(spec.into_state()))
+            });
+            Arc::new(Installed(mocks.collect()))
+        })
+    })?;
     find_in(&installed.0, loader, has_random)
 }
 
