@@ -1955,7 +1955,46 @@ fn check_report_page(page: &Path, ran: &BTreeMap<String, String>, screenshot: &P
         );
     }
     assert_contains(&dom, "arithmetic is off");
-    assert_contains(&dom, "ML Test Score coverage");
+    // The ML Test Score coverage counts passing tests only: `learns`' deterministic check
+    // (infra.1) and its other checks (infra.2), the slow and integration tiers (infra.3), the
+    // passing gates, sweep and known answers (infra.4), the e2e test that reached its
+    // deployment (infra.6), the invariance case (model.7), the latency budget (data.3).
+    assert_contains(
+        &dom,
+        "<td>Data and features</td><td>1 of 7</td><td>2 of 7</td>",
+    );
+    assert_contains(
+        &dom,
+        "<td>Model development</td><td>1 of 7</td><td>1 of 7</td>",
+    );
+    assert_contains(
+        &dom,
+        "<td>ML infrastructure</td><td>5 of 7</td><td>5 of 7</td>",
+    );
+    assert_contains(&dom, "<td>Monitoring</td><td>0 of 7</td><td>0 of 7</td>");
+    let row = |item: &str| {
+        dom.split(&format!("<td>{item}</td>"))
+            .nth(1)
+            .and_then(|row| row.split("</tr>").next())
+            .unwrap()
+            .to_owned()
+    };
+    let (infra_2, infra_3, infra_6) = (row("infra.2"), row("infra.3"), row("infra.6"));
+    // A failed test earns nothing, by its checks or by its tier.
+    assert!(
+        infra_2.contains("learns::loss_decreases__slow")
+            && !infra_2.contains("stuck::loss_decreases"),
+        "{infra_2}"
+    );
+    assert!(
+        infra_3.contains("gates_pass__slow") && !infra_3.contains("plain_fails__integration"),
+        "{infra_3}"
+    );
+    assert!(
+        infra_6.contains("deployment_answers__e2e")
+            && !infra_6.contains("deployment_lacks_a_model"),
+        "{infra_6}"
+    );
 }
 
 #[ml_test(slow, timeout = "15m")]

@@ -4,7 +4,6 @@
 //! JavaScript (radio buttons and CSS), each test as a collapsed section (failed ones open), and
 //! the ML Test Score coverage.
 
-use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use super::html_escape;
@@ -81,7 +80,8 @@ pub(crate) fn render(records: &mut [&Record]) -> String {
     html.push_str("</div><main>");
     summary(&mut html, records);
     html.push_str("<section id=\"tests\"><h2>Tests</h2>");
-    let mut drawn: HashMap<&str, String> = HashMap::new();
+    // Each shared section's key, and the test that drew it.
+    let mut drawn: Vec<(&str, String)> = Vec::new();
     for record in records.iter().copied() {
         test(&mut html, record, &mut drawn);
     }
@@ -124,30 +124,38 @@ fn summary(html: &mut String, records: &[&Record]) {
         "<section id=\"summary\"><h2>Summary</h2><table><thead><tr><th>tier</th><th>passed</th>\
          <th>failed</th></tr></thead><tbody>",
     );
-    let mut by_tier: BTreeMap<usize, (&str, usize, usize)> = BTreeMap::new();
-    let mut by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    // Plain arrays and vectors rather than maps: this code is linked into every test binary,
+    // and each map type it instantiates adds to every link (BENCHMARKS.md, "Compile budget").
+    let mut by_tier = [(0usize, 0usize); Tier::ALL.len()];
+    // Kind, passed, failed; kept in the kinds' alphabetical order.
+    let mut by_kind: Vec<(&str, usize, usize)> = Vec::new();
     for record in records {
         let failed = record.outcome == Outcome::Failed;
-        let row = by_tier
-            .entry(tier_rank(&record.tier))
-            .or_insert((&record.tier, 0, 0));
-        if failed {
-            row.2 += 1
-        } else {
-            row.1 += 1
-        }
-        let mut kinds: Vec<&str> = record.kinds.iter().map(String::as_str).collect();
-        kinds.dedup();
-        for kind in kinds {
-            let row = by_kind.entry(kind).or_default();
+        if let Some(row) = by_tier.get_mut(tier_rank(&record.tier)) {
             if failed { row.1 += 1 } else { row.0 += 1 }
         }
+        for (i, kind) in record.kinds.iter().enumerate() {
+            if record.kinds[..i].contains(kind) {
+                continue;
+            }
+            let at = by_kind
+                .iter()
+                .position(|row| row.0 >= kind.as_str())
+                .unwrap_or(by_kind.len());
+            if by_kind.get(at).is_none_or(|row| row.0 != kind) {
+                by_kind.insert(at, (kind, 0, 0));
+            }
+            let row = &mut by_kind[at];
+            if failed { row.2 += 1 } else { row.1 += 1 }
+        }
     }
-    for (tier, passed, failed) in by_tier.values() {
-        let _ = write!(
-            html,
-            "<tr><td>{tier}</td><td>{passed}</td><td>{failed}</td></tr>"
-        );
+    for (tier, (passed, failed)) in Tier::ALL.iter().zip(by_tier) {
+        if passed + failed > 0 {
+            let _ = write!(
+                html,
+                "<tr><td>{tier}</td><td>{passed}</td><td>{failed}</td></tr>"
+            );
+        }
     }
     html.push_str("</tbody></table>");
     if !by_kind.is_empty() {
@@ -155,7 +163,7 @@ fn summary(html: &mut String, records: &[&Record]) {
             "<table><thead><tr><th>tests with checks of kind</th><th>passed</th><th>failed</th>\
              </tr></thead><tbody>",
         );
-        for (kind, (passed, failed)) in &by_kind {
+        for (kind, passed, failed) in &by_kind {
             let _ = write!(
                 html,
                 "<tr><td>{kind}</td><td>{passed}</td><td>{failed}</td></tr>"
@@ -190,7 +198,7 @@ fn id(record: &Record) -> String {
 
 /// One test, collapsed unless it failed. A section another test already drew (the run of a
 /// check group) is a link to it.
-fn test<'r>(html: &mut String, record: &'r Record, drawn: &mut HashMap<&'r str, String>) {
+fn test<'r>(html: &mut String, record: &'r Record, drawn: &mut Vec<(&'r str, String)>) {
     let outcome = record.outcome == Outcome::Failed;
     let _ = write!(
         html,
@@ -213,8 +221,8 @@ fn test<'r>(html: &mut String, record: &'r Record, drawn: &mut HashMap<&'r str, 
             html.push_str(section);
             continue;
         }
-        match drawn.get(shared.as_str()) {
-            Some(first) => {
+        match drawn.iter().find(|(key, _)| key == shared) {
+            Some((_, first)) => {
                 let _ = write!(
                     html,
                     "<p class=\"shared muted\">The run these checks share is drawn with \
@@ -222,7 +230,7 @@ fn test<'r>(html: &mut String, record: &'r Record, drawn: &mut HashMap<&'r str, 
                 );
             }
             None => {
-                drawn.insert(shared, id(record));
+                drawn.push((shared, id(record)));
                 html.push_str(section);
             }
         }

@@ -8,7 +8,6 @@
 //! any suite: the report shows each section's coverage and the ceiling a test suite can reach
 //! instead, and says why it prints no final score.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::html_escape;
@@ -146,7 +145,7 @@ pub(crate) fn from_tier(tier: Tier) -> &'static [&'static str] {
 /// The coverage section of the page: each section's items, which the run evidenced and by which
 /// tests, and the ceiling.
 pub(crate) fn render(evidence: &[(&str, &str)]) -> String {
-    let earned: BTreeSet<&str> = evidence.iter().map(|(item, _)| *item).collect();
+    let earned: Vec<&str> = evidence.iter().map(|(item, _)| *item).collect();
     let mut html = String::from(
         "<section id=\"score\"><h2>ML Test Score coverage</h2><p>An item counts when a test \
          of this run that evidences it passed; failed and ignored tests earn nothing. The \
@@ -164,7 +163,7 @@ pub(crate) fn render(evidence: &[(&str, &str)]) -> String {
             (
                 t + 1,
                 r + usize::from(item.evidence.is_some()),
-                c + usize::from(earned.contains(item.id)),
+                c + usize::from(earned.contains(&item.id)),
             )
         });
         let _ = write!(
@@ -194,7 +193,7 @@ pub(crate) fn render(evidence: &[(&str, &str)]) -> String {
         let _ = write!(
             html,
             "<tr class=\"{class}\"><td>{id}</td><td>{asks}</td><td>{how}</td><td>{run}</td></tr>",
-            class = if earned.contains(item.id) {
+            class = if earned.contains(&item.id) {
                 "covered"
             } else {
                 "uncovered"
