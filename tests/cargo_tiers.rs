@@ -2011,38 +2011,32 @@ fn the_run_report_in_a_real_browser_under_cargo_test_and_nextest() {
         "a console error is seen"
     );
 
+    // `cargo <args>` with the report written to `report`.
+    let with_report = |report: &Path, args: &[&str]| {
+        scratch.cargo(None, &[("ML_TEST_REPORT", report.to_str().unwrap())], args)
+    };
+    let cargo_test = [
+        "test",
+        "--offline",
+        "--test",
+        "report",
+        "--",
+        "--include-ignored",
+    ];
     let report = scratch.target.join("report-cargo");
-    let dir = report.to_str().unwrap();
-    let output = scratch.cargo(
-        None,
-        &[("ML_TEST_REPORT", dir)],
-        &[
-            "test",
-            "--offline",
-            "--test",
-            "report",
-            "--",
-            "--include-ignored",
-        ],
-    );
+    let output = with_report(&report, &cargo_test);
     assert!(!output.status.success(), "half the tests fail");
     assert_contains(&printed(&output), "test result: FAILED.");
-    let ran = outcomes(&String::from_utf8_lossy(&output.stdout));
-    let ran: BTreeMap<String, String> = ran
+    let ran: BTreeMap<String, String> = outcomes(&String::from_utf8_lossy(&output.stdout))
         .into_iter()
         .map(|(name, outcome)| {
-            (
-                name,
-                if outcome == "ok" { "passed" } else { "failed" }.to_owned(),
-            )
+            let outcome = if outcome == "ok" { "passed" } else { "failed" };
+            (name, outcome.to_owned())
         })
         .collect();
     assert_eq!(ran.len(), 22, "{ran:?}");
-    assert_eq!(
-        ran.values().filter(|o| *o == "failed").count(),
-        9,
-        "{ran:?}"
-    );
+    let failed = ran.values().filter(|outcome| *outcome == "failed").count();
+    assert_eq!(failed, 9, "{ran:?}");
     check_report_page(
         &report.join("index.html"),
         &ran,
@@ -2050,19 +2044,7 @@ fn the_run_report_in_a_real_browser_under_cargo_test_and_nextest() {
     );
 
     // A rerun replaces the report: two tests now, nothing left of the run before.
-    let output = scratch.cargo(
-        None,
-        &[("ML_TEST_REPORT", dir)],
-        &[
-            "test",
-            "--offline",
-            "--test",
-            "report",
-            "--",
-            "--include-ignored",
-            "gates_",
-        ],
-    );
+    let output = with_report(&report, &[&cargo_test[..], &["gates_"]].concat());
     assert!(!output.status.success());
     let page = std::fs::read_to_string(report.join("index.html")).unwrap();
     let names: BTreeSet<String> = tests_on_page(&page)
@@ -2073,20 +2055,16 @@ fn the_run_report_in_a_real_browser_under_cargo_test_and_nextest() {
 
     // nextest: a process per test, in parallel, into one report.
     let report = scratch.target.join("report-nextest");
-    let output = scratch.cargo(
-        None,
-        &[("ML_TEST_REPORT", report.to_str().unwrap())],
-        &[
-            "nextest",
-            "run",
-            "--offline",
-            "--test",
-            "report",
-            "--run-ignored",
-            "all",
-            "--no-fail-fast",
-        ],
-    );
+    let nextest = [
+        "nextest",
+        "run",
+        "--offline",
+        "--test",
+        "report",
+        "--run-ignored",
+        "all",
+    ];
+    let output = with_report(&report, &[&nextest[..], &["--no-fail-fast"]].concat());
     let (passed, failed) = nextest_ran(&printed(&output));
     let by_nextest: BTreeMap<String, String> = passed
         .into_iter()

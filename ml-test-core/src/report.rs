@@ -59,64 +59,33 @@ pub(crate) fn line_chart(
         .chain(marks.lines.iter().map(|(y, _)| *y));
     let (lo, hi) = span_of(ys);
     let (x_lo, x_hi) = span_of(finite.iter().map(|(x, _)| *x));
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area();
-        let draw = || -> Result<(), Box<dyn std::error::Error + '_>> {
-            root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(&root)
-                .caption(title, ("sans-serif", 15))
-                .margin(10)
-                .x_label_area_size(34)
-                .y_label_area_size(60)
-                .build_cartesian_2d(x_lo..x_hi, lo..hi)?;
+    figure((720, 300), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 15))
+            .margin(10)
+            .x_label_area_size(34)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x_lo..x_hi, lo..hi)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .draw()?;
+        for (from, to, label) in &marks.spans {
             chart
-                .configure_mesh()
-                .x_desc(x_label)
-                .y_desc(y_label)
-                .draw()?;
-            for (from, to, label) in &marks.spans {
-                chart
-                    .draw_series([Rectangle::new(
-                        [(*from, lo), (*to, hi)],
-                        RGBColor(255, 193, 7).mix(0.18).filled(),
-                    )])?
-                    .label(*label);
-            }
-            chart.draw_series(LineSeries::new(finite.iter().copied(), &BLUE))?;
-            for (y, label) in &marks.lines {
-                chart
-                    .draw_series(LineSeries::new(
-                        [(x_lo, *y), (x_hi, *y)],
-                        RED.stroke_width(1),
-                    ))?
-                    .label(*label)
-                    .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED));
-            }
-            if !marks.lines.is_empty() {
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK.mix(0.3))
-                    .draw()?;
-            }
-            root.present()?;
-            Ok(())
-        };
-        if let Err(error) = draw() {
-            return format!(
-                "<p>the plot could not be drawn: {}</p>",
-                html_escape(&error.to_string())
-            );
+                .draw_series([Rectangle::new(
+                    [(*from, lo), (*to, hi)],
+                    RGBColor(255, 193, 7).mix(0.18).filled(),
+                )])?
+                .label(*label);
         }
-    }
-    format!("<figure class=\"plot\">{svg}</figure>")
-}
-
-/// Without the `plots` feature there is no plot: the section says so.
-#[cfg(not(feature = "plots"))]
-pub(crate) fn line_chart(_: &str, _: (&str, &str), _: &[(f64, f64)], _: &Marks<'_>) -> String {
-    NO_PLOTS.to_owned()
+        chart.draw_series(LineSeries::new(finite.iter().copied(), &BLUE))?;
+        let lines = marks
+            .lines
+            .iter()
+            .map(|(y, label)| ([(x_lo, *y), (x_hi, *y)], *label));
+        draw_marked_lines(&mut chart, lines)
+    })
 }
 
 /// A histogram of `values` (in `unit`) in `bins` equal bins as inline SVG, with `marks`' lines
@@ -141,56 +110,103 @@ pub(crate) fn histogram(
     for value in values.iter().filter(|v| v.is_finite()) {
         counts[(((value - lo) / width) as usize).min(bins - 1)] += 1;
     }
-    let most = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+    figure((720, 260), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 15))
+            .margin(10)
+            .x_label_area_size(34)
+            .y_label_area_size(50)
+            .build_cartesian_2d(lo..hi, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .x_desc(unit)
+            .y_desc("samples")
+            .draw()?;
+        chart.draw_series(counts.iter().enumerate().map(|(i, count)| {
+            let from = lo + i as f64 * width;
+            Rectangle::new(
+                [(from, 0.0), (from + width, *count as f64)],
+                BLUE.mix(0.5).filled(),
+            )
+        }))?;
+        let lines = marks
+            .lines
+            .iter()
+            .map(|(x, label)| ([(*x, 0.0), (*x, top)], *label));
+        draw_marked_lines(&mut chart, lines)
+    })
+}
+
+#[cfg(feature = "plots")]
+type Area<'s> =
+    plotters::drawing::DrawingArea<plotters::backend::SVGBackend<'s>, plotters::coord::Shift>;
+
+#[cfg(feature = "plots")]
+type Chart<'a, 's> = plotters::chart::ChartContext<
+    'a,
+    plotters::backend::SVGBackend<'s>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+#[cfg(feature = "plots")]
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// An SVG figure of `size` drawn by `draw` on a white background, or a line that says why it
+/// could not be drawn.
+#[cfg(feature = "plots")]
+fn figure(size: (u32, u32), draw: impl for<'s> FnOnce(&Area<'s>) -> DrawResult) -> String {
+    use plotters::prelude::*;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (720, 260)).into_drawing_area();
-        let draw = || -> Result<(), Box<dyn std::error::Error + '_>> {
-            root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(&root)
-                .caption(title, ("sans-serif", 15))
-                .margin(10)
-                .x_label_area_size(34)
-                .y_label_area_size(50)
-                .build_cartesian_2d(lo..hi, 0f64..most * 1.1)?;
-            chart
-                .configure_mesh()
-                .x_desc(unit)
-                .y_desc("samples")
-                .draw()?;
-            chart.draw_series(counts.iter().enumerate().map(|(i, count)| {
-                let from = lo + i as f64 * width;
-                Rectangle::new(
-                    [(from, 0.0), (from + width, *count as f64)],
-                    BLUE.mix(0.5).filled(),
-                )
-            }))?;
-            for (x, label) in &marks.lines {
-                chart
-                    .draw_series(LineSeries::new(
-                        [(*x, 0.0), (*x, most * 1.1)],
-                        RED.stroke_width(2),
-                    ))?
-                    .label(*label)
-                    .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED));
-            }
-            if !marks.lines.is_empty() {
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .draw()?;
-            }
-            root.present()?;
-            Ok(())
-        };
-        if let Err(error) = draw() {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let drawn = root
+            .fill(&WHITE)
+            .map_err(|error| error.to_string())
+            .and_then(|()| draw(&root).map_err(|error| error.to_string()))
+            .and_then(|()| root.present().map_err(|error| error.to_string()));
+        if let Err(error) = drawn {
             return format!(
                 "<p>the plot could not be drawn: {}</p>",
-                html_escape(&error.to_string())
+                html_escape(&error)
             );
         }
     }
     format!("<figure class=\"plot\">{svg}</figure>")
+}
+
+/// Red lines between each pair of points, each with its label in the chart's legend.
+#[cfg(feature = "plots")]
+fn draw_marked_lines<'l, 'a, 's: 'a>(
+    chart: &mut Chart<'a, 's>,
+    lines: impl Iterator<Item = ([(f64, f64); 2], &'l str)>,
+) -> DrawResult {
+    use plotters::prelude::*;
+    let mut any = false;
+    for (ends, label) in lines {
+        any = true;
+        chart
+            .draw_series(LineSeries::new(ends, RED.stroke_width(1)))?
+            .label(label)
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED));
+    }
+    if any {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
+    }
+    Ok(())
+}
+
+/// Without the `plots` feature there is no plot: the section says so.
+#[cfg(not(feature = "plots"))]
+pub(crate) fn line_chart(_: &str, _: (&str, &str), _: &[(f64, f64)], _: &Marks<'_>) -> String {
+    NO_PLOTS.to_owned()
 }
 
 /// Without the `plots` feature there is no plot: the section says so.

@@ -222,17 +222,13 @@ impl TestEntry {
 /// `register!(NAME = "::fn_name", tier index, line!(), .with_seed(7), ..)` beside the test fn,
 /// which runs with `&NAME`. Written here rather than by the attribute, the static costs each test
 /// a few tokens of the attribute's output, which is what a large suite's build pays for most
-/// (BENCHMARKS.md, "Compile budget"). On Linux the static goes to the linker section
-/// `ml_test_registry`; there are two definitions, chosen when this crate compiles (for the same
-/// target as the tests), so an expansion carries no `cfg` of its own.
-#[cfg(target_os = "linux")]
+/// (BENCHMARKS.md, "Compile budget").
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __register {
     ($name:ident = $path:literal, $tier:literal, $line:expr $(, .$option:ident($($arg:expr),*))*) => {
         #[allow(non_upper_case_globals)]
-        #[used]
-        #[unsafe(link_section = "ml_test_registry")]
+        #[cfg_attr(target_os = "linux", used, unsafe(link_section = "ml_test_registry"))]
         static $name: $crate::TestEntry = $crate::TestEntry::new(
             ::core::concat!(::core::module_path!(), $path),
             $crate::Tier::ALL[$tier],
@@ -240,24 +236,7 @@ macro_rules! __register {
             $line,
         )
         $(.$option($($arg),*))*;
-    };
-}
-
-/// Declares a test's [`TestEntry`] as the static `$name` and submits it to `inventory` (see the
-/// Linux definition).
-#[cfg(not(target_os = "linux"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __register {
-    ($name:ident = $path:literal, $tier:literal, $line:expr $(, .$option:ident($($arg:expr),*))*) => {
-        #[allow(non_upper_case_globals)]
-        static $name: $crate::TestEntry = $crate::TestEntry::new(
-            ::core::concat!(::core::module_path!(), $path),
-            $crate::Tier::ALL[$tier],
-            ::core::file!(),
-            $line,
-        )
-        $(.$option($($arg),*))*;
+        #[cfg(not(target_os = "linux"))]
         $crate::__private::inventory::submit! { $crate::__private::Registered(&$name) }
     };
 }
