@@ -1938,6 +1938,18 @@ fn check_report_page(page: &Path, ran: &BTreeMap<String, String>, screenshot: &P
     assert_eq!(dom.matches("the shared run</h3>").count(), 2, "{dom}");
     assert_eq!(dom.matches("<h3>latency: ").count(), 2, "{dom}");
     assert!(!dom.contains("<script"), "readable without JavaScript");
+    // Each kind's section, for the passing and the failing test: behaviour cases (the vacuous
+    // one marked), gate tables, sweeps per seed, the e2e requests.
+    for (title, count) in [
+        ("<h3>behaviour check `approval`</h3>", 2),
+        ("<h3>quality gates `scorecard`</h3>", 2),
+        ("<h3>seed sweep</h3>", 2),
+        ("<h3>requests to the deployment</h3>", 2),
+    ] {
+        assert_eq!(dom.matches(title).count(), count, "{title}");
+    }
+    assert_eq!(dom.matches("<tr class=\"vacuous\">").count(), 1);
+    assert_contains(&dom, "<code>GET http://");
     // The failures say why, with the command that replays them.
     for (name, outcome) in ran {
         let card = dom

@@ -75,6 +75,7 @@ fn behaviour_passes() {
 fn behaviour_fails() {
     behaviour("approval", approval)
         .decreases("a higher income", &[1.0, 0.5, 7.0], |x| x[0] += 1.0)
+        .invariant("the same name", &[1.0, 0.5, 7.0], |x| x[2] = 7.0)
         .check();
 }
 
