@@ -225,7 +225,7 @@ impl LatencyReport {
     /// The run report's section: the distribution's histogram with the budget, and its
     /// percentiles.
     fn section(&self, label: &str, measured: Duration, budget: Duration) -> crate::report::Section {
-        use crate::report::{Marks, histogram, table};
+        use crate::report::{Marks, histogram, name_value_table};
         // The unit of the samples' scale; the budget is drawn when it is near them, and named
         // otherwise (a 4 ms budget beside 12 µs calls would squeeze them into one bar).
         let (unit, scale) = if self.max() < Duration::from_millis(1) {
@@ -272,11 +272,9 @@ impl LatencyReport {
             ("max", self.max()),
             ("mean", self.mean()),
         ];
-        html.push_str(&table(
-            &["statistic", "value"],
-            stats
-                .into_iter()
-                .map(|(name, value)| ("", vec![name.to_owned(), human(value)])),
+        html.push_str(&name_value_table(
+            ("statistic", "value"),
+            stats.into_iter().map(|(name, value)| (name, human(value))),
         ));
         crate::report::Section {
             kind: "latency",

@@ -31,6 +31,18 @@ pub(crate) fn table(
     html
 }
 
+/// A two-column table of names and values (a run's numbers, thresholds, percentiles).
+pub(crate) fn name_value_table<'n>(
+    (name, value): (&str, &str),
+    rows: impl IntoIterator<Item = (&'n str, String)>,
+) -> String {
+    table(
+        &[name, value],
+        rows.into_iter()
+            .map(|(name, value)| ("", vec![name.to_owned(), value])),
+    )
+}
+
 /// What a chart draws besides its line: horizontal lines (a target, a budget) and shaded spans
 /// of x (the windows a check compares), each with its label.
 #[derive(Default)]
@@ -277,7 +289,19 @@ mod tests {
             2,
             "the budget, and its legend: {html}"
         );
-        // Four bins drawn, empty ones too.
-        assert_eq!(count("fill=\"#0000FF\""), 4, "{html}");
+        // Four bins drawn, empty ones too: heights 3, 0, 0 and 1 (the three fast calls, the
+        // slow one), so two bars are as tall as each other's ratio says.
+        let bars: Vec<f64> = html
+            .split("<rect ")
+            .filter(|rect| rect.contains("fill=\"#0000FF\""))
+            .map(|rect| {
+                let height = rect.split("height=\"").nth(1).unwrap();
+                height[..height.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert_eq!(bars.len(), 4, "{html}");
+        assert_eq!(bars.iter().filter(|h| **h == 0.0).count(), 2, "{bars:?}");
+        let (tallest, last) = (bars[0], bars[3]);
+        assert!((tallest / last - 3.0).abs() < 0.1, "{bars:?}");
     }
 }

@@ -108,6 +108,14 @@ fn key(entry: &'static TestEntry) -> usize {
     std::ptr::from_ref(entry) as usize
 }
 
+/// The sink of `entry` among `sinks`, if it is recording.
+fn sink_of<'s>(sinks: &'s mut [(usize, Sink)], entry: &'static TestEntry) -> Option<&'s mut Sink> {
+    sinks
+        .iter_mut()
+        .find(|(k, _)| *k == key(entry))
+        .map(|(_, sink)| sink)
+}
+
 /// Attaches `section` to the running test's record. Does nothing when the report is off or no
 /// test is running on this thread. In a seed sweep the title names the run's seed.
 #[doc(hidden)]
@@ -137,7 +145,7 @@ pub fn extend_table(section: Section, class: &str, cells: &str) {
         return;
     };
     let mut sinks = lock(&SINKS);
-    let Some((_, sink)) = sinks.iter_mut().find(|(k, _)| *k == key(context.entry())) else {
+    let Some(sink) = sink_of(&mut sinks, context.entry()) else {
         return;
     };
     let index = match sink
@@ -159,14 +167,14 @@ pub fn extend_table(section: Section, class: &str, cells: &str) {
 
 /// Attaches `section` to `entry`'s record, if it is recording.
 pub(crate) fn attach_to(entry: &'static TestEntry, section: Section) {
-    if let Some((_, sink)) = lock(&SINKS).iter_mut().find(|(k, _)| *k == key(entry)) {
+    if let Some(sink) = sink_of(&mut lock(&SINKS), entry) {
         sink.sections.push(section);
     }
 }
 
 /// Notes the failure `entry` returned (an `Err`, a failing exit code): its record says why.
 pub(crate) fn returned_failure(entry: &'static TestEntry, failure: &str) {
-    if let Some((_, sink)) = lock(&SINKS).iter_mut().find(|(k, _)| *k == key(entry)) {
+    if let Some(sink) = sink_of(&mut lock(&SINKS), entry) {
         sink.failure = Some(failure.to_owned());
     }
 }
@@ -187,7 +195,7 @@ fn keep_panic_messages() {
             let _ = LAST_PANIC.try_with(|last| *last.borrow_mut() = Some(message.clone()));
             if let Some(context) = context::current()
                 && let Ok(mut sinks) = SINKS.try_lock()
-                && let Some((_, sink)) = sinks.iter_mut().find(|(k, _)| *k == key(context.entry()))
+                && let Some(sink) = sink_of(&mut sinks, context.entry())
             {
                 sink.panic = Some(message);
             }

@@ -550,7 +550,7 @@ impl<F: Fitter> Engine<F> for FitGroup {
     }
 
     fn report_run(&self, errors: &[f64], _: (usize, usize)) -> String {
-        use crate::report::{Marks, line_chart, table};
+        use crate::report::{Marks, line_chart, name_value_table};
         let t = &self.thresholds;
         let points: Vec<(f64, f64)> = self
             .capacities
@@ -570,14 +570,12 @@ impl<F: Fitter> Engine<F> for FitGroup {
             &marks,
         );
         let number = |x: f64| crate::text::Compact(x).to_string();
-        html.push_str(&table(
-            &["threshold", "value"],
+        html.push_str(&name_value_table(
+            ("threshold", "value"),
             [
                 ("target_error", number(t.target_error)),
                 ("max_rise", number(t.max_rise)),
-            ]
-            .into_iter()
-            .map(|(name, value)| ("", vec![name.to_owned(), value])),
+            ],
         ));
         html
     }

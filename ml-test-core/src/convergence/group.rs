@@ -307,7 +307,7 @@ impl<T: Trainer> Engine<T> for CheckGroup {
     }
 
     fn report_run(&self, losses: &[f64], _: (usize, usize)) -> String {
-        use crate::report::{Marks, line_chart, table};
+        use crate::report::{Marks, line_chart, name_value_table};
         let t = &self.thresholds;
         let points: Vec<(f64, f64)> = losses
             .iter()
@@ -356,14 +356,9 @@ impl<T: Trainer> Engine<T> for CheckGroup {
             &points,
             &marks,
         );
-        html.push_str(&table(
-            &["the run", "value"],
-            numbers
-                .into_iter()
-                .map(|(name, value)| ("", vec![name.to_owned(), value])),
-        ));
-        html.push_str(&table(
-            &["threshold", "value"],
+        html.push_str(&name_value_table(("the run", "value"), numbers));
+        html.push_str(&name_value_table(
+            ("threshold", "value"),
             [
                 (
                     "target_loss",
@@ -374,9 +369,7 @@ impl<T: Trainer> Engine<T> for CheckGroup {
                 ("min_decrease", number(t.min_decrease)),
                 ("min_param_change", number(t.min_param_change)),
                 ("deterministic_steps", t.deterministic_steps.to_string()),
-            ]
-            .into_iter()
-            .map(|(name, value)| ("", vec![name.to_owned(), value])),
+            ],
         ));
         html
     }
