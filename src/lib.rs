@@ -157,5 +157,6 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use ml_test_core::__private::*;
+    pub use ml_test_macros::__ml_test_registered as registered;
     pub use ml_test_macros::__ml_test_sync_case;
 }

@@ -119,9 +119,14 @@ mod tests {
             out.starts_with("# [:: core :: prelude :: v1 :: test] fn predicts () { #! [allow (unused)] let __ml_test_run = :: ml_test :: __private :: start (& __ML_TEST_ENTRY_predicts) ; assert ! (true) ; }"),
             "{out}"
         );
-        // The entry is a static beside the fn, which the runtime's `register!` writes.
+        // The entry is a static beside the fn, in the registry's linker section on Linux and
+        // registered by an attribute elsewhere.
         assert!(
-            out.contains(":: ml_test :: __private :: register ! (__ML_TEST_ENTRY_predicts = \"::predicts\" , 0usize , :: core :: line ! ()) ;"),
+            out.ends_with("} # [cfg_attr (target_os = \"linux\" , used , unsafe (link_section = \"ml_test_registry\"))] \
+                 # [cfg_attr (not (target_os = \"linux\") , :: ml_test :: __private :: registered)] \
+                 static __ML_TEST_ENTRY_predicts : :: ml_test :: __private :: TestEntry = \
+                 :: ml_test :: __private :: TestEntry :: new (:: core :: concat ! (:: core :: module_path ! () , \"::predicts\") , \
+                 :: ml_test :: __private :: Tier :: Unit , :: core :: file ! () , :: core :: line ! ()) ;"),
             "{out}"
         );
         assert!(!out.contains("with_seed"), "{out}");
@@ -142,7 +147,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("register ! (__ML_TEST_ENTRY_predicts__integration = \"::predicts__integration\" , 1usize ,"),
+            out.contains("static __ML_TEST_ENTRY_predicts__integration : :: ml_test :: __private :: TestEntry = :: ml_test :: __private :: TestEntry :: new (:: core :: concat ! (:: core :: module_path ! () , \"::predicts__integration\") , :: ml_test :: __private :: Tier :: Integration ,"),
             "{out}"
         );
         // Other code that calls the fn by the name it was written with still finds it.
@@ -223,7 +228,7 @@ mod tests {
             "{swept}"
         );
         assert!(
-            swept.contains(", . with_seeds (20u32) , . with_exclusive () ,"),
+            swept.contains(") . with_seeds (20u32) . with_exclusive () . with_ignore_reason ("),
             "{swept}"
         );
         let returned = ml_test("", "fn t() -> Result<(), String> { Ok(()) }");
@@ -242,7 +247,10 @@ mod tests {
             None,
         );
         assert_eq!(out.matches("prelude :: v1 :: test").count(), 1, "{out}");
-        assert!(out.contains("\"::t__slow\" , 2usize ,"), "{out}");
+        assert!(
+            out.contains("\"::t__slow\") , :: ml_test :: __private :: Tier :: Slow ,"),
+            "{out}"
+        );
         assert!(
             !out.contains("mock_model ("),
             "the attributes below are consumed: {out}"
@@ -312,7 +320,7 @@ mod tests {
             "nobody calls a check by its name: {out}"
         );
         assert!(!out.contains("ml_test ("), "consumed: {out}");
-        assert!(out.contains("Tier :: ALL [1usize]"), "{out}");
+        assert!(out.contains("Tier :: Integration ,"), "{out}");
         assert!(out.contains(". with_seed (5u64)"), "{out}");
         assert!(
             out.contains("Check :: ALL [4usize]"),

@@ -17,6 +17,7 @@ mod names;
 mod options;
 mod order;
 mod render;
+mod source;
 mod spec;
 mod tiers;
 
@@ -65,6 +66,37 @@ pub fn __ml_test_sync_case(_args: TokenStream, item: TokenStream) -> TokenStream
     quote::quote! {
         ::core::compile_error!("#[__ml_test_sync_case] is used by the code ml-test generates; remove it");
         #item
+    }
+    .into()
+}
+
+/// Used by generated code where the registry is not a linker section (not Linux): registers the
+/// test entry `static` it is written on with `inventory`.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn __ml_test_registered(_args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut tokens = item.clone().into_iter();
+    let name = loop {
+        match tokens.next() {
+            Some(proc_macro::TokenTree::Ident(ident)) if ident.to_string() == "static" => {
+                break tokens.next();
+            }
+            Some(_) => continue,
+            None => break None,
+        }
+    };
+    let item = proc_macro2::TokenStream::from(item);
+    let Some(proc_macro::TokenTree::Ident(name)) = name else {
+        return quote::quote! {
+            ::core::compile_error!("#[__ml_test_registered] is used by the code ml-test generates; remove it");
+            #item
+        }
+        .into();
+    };
+    let name = proc_macro2::Ident::new(&name.to_string(), name.span().into());
+    quote::quote! {
+        #item
+        ::ml_test::__private::inventory::submit! { ::ml_test::__private::Registered(&#name) }
     }
     .into()
 }

@@ -6,6 +6,9 @@
 /// Tier names, cheapest first: the order of `Tier`'s variants.
 pub const TIERS: [&str; 5] = ["unit", "integration", "slow", "gpu", "e2e"];
 
+/// The runtime's `Tier` variant of each of [`TIERS`], in the same order.
+pub const TIER_VARIANTS: [&str; 5] = ["Unit", "Integration", "Slow", "Gpu", "E2e"];
+
 /// The tiers that run when `ML_TEST_TIERS` is unset.
 pub const DEFAULT_TIERS: [&str; 2] = ["unit", "integration"];
 
@@ -38,6 +41,7 @@ mod tests {
     #[test]
     fn the_runtime_names_the_tiers_and_checks_alike_in_the_same_order() {
         assert_eq!(TIERS, Tier::ALL.map(Tier::as_str));
+        assert_eq!(TIER_VARIANTS, Tier::ALL.map(|tier| format!("{tier:?}")));
         assert_eq!(DEFAULT_TIERS, Tier::DEFAULT_SELECTION.map(Tier::as_str));
         assert_eq!(STEP_CHECKS, Check::ALL.map(Check::name));
         assert_eq!(

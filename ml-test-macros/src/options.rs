@@ -369,6 +369,9 @@ pub(crate) fn parse(grammar: &Grammar, args: TokenStream, errors: &mut Errors) -
 /// the error is recorded and there are none.
 fn parse_metas(args: TokenStream, errors: &mut Errors) -> Vec<Meta> {
     use syn::parse::Parser;
+    if let Some(metas) = literal_metas(&args) {
+        return metas;
+    }
     let last = args.clone().into_iter().last();
     match syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated.parse2(args) {
         Ok(metas) => metas.into_iter().collect(),
@@ -388,6 +391,108 @@ fn parse_metas(args: TokenStream, errors: &mut Errors) -> Vec<Meta> {
             errors.push(error);
             Vec::new()
         }
+    }
+}
+
+/// The common arguments, read without syn's expression parser (a test suite's build pays for each
+/// attribute's parse): words and `key = value` pairs whose values are literals, negated literals
+/// or bracketed lists of them (`seed = 7`, `returns = [[0.1, -0.9]]`). The same `Meta`s syn
+/// would build; `None` for anything else, which syn then parses and reports.
+fn literal_metas(args: &TokenStream) -> Option<Vec<Meta>> {
+    use proc_macro2::TokenTree;
+    let mut metas = Vec::new();
+    let mut tokens = args.clone().into_iter().peekable();
+    while let Some(first) = tokens.next() {
+        let TokenTree::Ident(key) = first else {
+            return None;
+        };
+        let path = syn::Path::from(key);
+        match tokens.next() {
+            None => {
+                metas.push(Meta::Path(path));
+                break;
+            }
+            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {
+                metas.push(Meta::Path(path));
+                continue;
+            }
+            Some(TokenTree::Punct(eq)) if eq.as_char() == '=' => {
+                let mut value = Vec::new();
+                while let Some(token) = tokens.next_if(
+                    |token| !matches!(token, TokenTree::Punct(comma) if comma.as_char() == ','),
+                ) {
+                    value.push(token);
+                }
+                let value = match value.as_slice() {
+                    // syn reads a negative literal that ends the arguments as one literal (and
+                    // one anywhere else as a negation).
+                    [TokenTree::Punct(minus), TokenTree::Literal(_)]
+                        if minus.as_char() == '-' && tokens.peek().is_none() =>
+                    {
+                        Expr::Lit(ExprLit {
+                            attrs: Vec::new(),
+                            lit: syn::parse2(value.iter().cloned().collect()).ok()?,
+                        })
+                    }
+                    _ => literal_expr(&value)?,
+                };
+                metas.push(Meta::NameValue(syn::MetaNameValue {
+                    path,
+                    eq_token: syn::Token![=](eq.span()),
+                    value,
+                }));
+                // The comma after the value, if any.
+                tokens.next();
+            }
+            Some(_) => return None,
+        }
+    }
+    Some(metas)
+}
+
+/// A literal, a negated literal or a bracketed list of those, as syn's expression parser reads
+/// them.
+fn literal_expr(tokens: &[proc_macro2::TokenTree]) -> Option<Expr> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let plain = |lit: Lit| {
+        Expr::Lit(ExprLit {
+            attrs: Vec::new(),
+            lit,
+        })
+    };
+    match tokens {
+        [TokenTree::Literal(literal)] => Some(plain(Lit::new(literal.clone()))),
+        [TokenTree::Punct(minus), TokenTree::Literal(literal)] if minus.as_char() == '-' => {
+            Some(Expr::Unary(syn::ExprUnary {
+                attrs: Vec::new(),
+                op: UnOp::Neg(syn::Token![-](minus.span())),
+                expr: Box::new(plain(Lit::new(literal.clone()))),
+            }))
+        }
+        [TokenTree::Group(group)] if group.delimiter() == Delimiter::Bracket => {
+            let mut elems = syn::punctuated::Punctuated::new();
+            let mut element = Vec::new();
+            for token in group.stream() {
+                match token {
+                    TokenTree::Punct(comma) if comma.as_char() == ',' => {
+                        // A leading or doubled comma is syn's to report.
+                        elems.push_value(literal_expr(&element)?);
+                        elems.push_punct(syn::Token![,](comma.span()));
+                        element.clear();
+                    }
+                    other => element.push(other),
+                }
+            }
+            if !element.is_empty() {
+                elems.push_value(literal_expr(&element)?);
+            }
+            Some(Expr::Array(syn::ExprArray {
+                attrs: Vec::new(),
+                bracket_token: syn::token::Bracket(group.delim_span()),
+                elems,
+            }))
+        }
+        _ => None,
     }
 }
 
@@ -668,6 +773,74 @@ fn duration(key: &str, value: &Expr, errors: &mut Errors) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An expression's structure, as far as literal values go.
+    fn shape(expr: &Expr) -> String {
+        match expr {
+            Expr::Lit(lit) => format!("Lit({})", lit.lit.to_token_stream()),
+            Expr::Unary(unary) => format!("Neg({})", shape(&unary.expr)),
+            Expr::Array(array) => format!(
+                "Array[{}{}]",
+                array.elems.iter().map(shape).collect::<Vec<_>>().join(", "),
+                if array.elems.trailing_punct() {
+                    ","
+                } else {
+                    ""
+                }
+            ),
+            other => format!("Other({})", other.to_token_stream()),
+        }
+    }
+
+    #[test]
+    fn literal_arguments_read_without_syn_give_syns_metas_and_the_rest_goes_to_syn() {
+        use syn::parse::Parser;
+        for args in [
+            "slow, seed = 7",
+            "returns = [[0.1, -0.9], [1e3, 2]], latency = \"5ms\",",
+            "returns = [1, 2,]",
+            "returns = [], exclusive",
+            "returns = -3",
+            "seed = -1, returns = [-1, [2.5, -0.5]]",
+            "seed = -1,",
+        ] {
+            let tokens: TokenStream = args.parse().unwrap();
+            let fast = literal_metas(&tokens).unwrap_or_else(|| panic!("`{args}` goes to syn"));
+            let syn = syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated
+                .parse2(tokens)
+                .unwrap();
+            let shapes = |metas: Vec<&Meta>| -> Vec<String> {
+                metas
+                    .into_iter()
+                    .map(|meta| match meta {
+                        Meta::NameValue(pair) => {
+                            format!("{} = {}", meta.path().to_token_stream(), shape(&pair.value))
+                        }
+                        other => other.to_token_stream().to_string(),
+                    })
+                    .collect()
+            };
+            assert_eq!(
+                shapes(fast.iter().collect()),
+                shapes(syn.iter().collect()),
+                "{args}"
+            );
+        }
+        for args in [
+            "returns = scores()",
+            "loss_at_init(classes = 2)",
+            "seed =",
+            ", slow",
+            "returns = [1,, 2]",
+            "returns = [,1]",
+            "seed = 1 + 2",
+        ] {
+            assert!(
+                literal_metas(&args.parse().unwrap()).is_none(),
+                "`{args}` is syn's to read"
+            );
+        }
+    }
 
     const SEED: Opt<u128> = Opt::int("seed", (0, u64::MAX as u128), "u64", "", "seed = 42");
     const RATE: Opt<f64> = Opt::float("rate", |x| x > 0.0, "greater than 0", "rate = 0.1");

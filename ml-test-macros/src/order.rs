@@ -28,25 +28,36 @@ struct Source {
 
 /// The file at `path`, read once while it is unchanged: a crate's tests are many expansions in
 /// few files, and each needs only a few lines of it. Keyed by size and modification time too, for
-/// a process that lives across edits (an editor's macro server).
+/// a process that lives across edits (an editor's macro server). The files are few, so they are
+/// kept in a short list compared by their paths' bytes (hashing a `Path` parses it).
 fn source(path: std::path::PathBuf) -> Option<std::sync::Arc<Source>> {
-    use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
-    type Key = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
-    static READ: Mutex<Option<HashMap<Key, Option<Arc<Source>>>>> = Mutex::new(None);
+    type Read = (
+        std::path::PathBuf,
+        u64,
+        Option<std::time::SystemTime>,
+        Option<Arc<Source>>,
+    );
+    static READ: Mutex<Vec<Read>> = Mutex::new(Vec::new());
     let metadata = std::fs::metadata(&path).ok()?;
-    let key = (path, metadata.len(), metadata.modified().ok());
+    let (len, modified) = (metadata.len(), metadata.modified().ok());
     let mut read = READ.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    read.get_or_insert_with(HashMap::new)
-        .entry(key)
-        .or_insert_with_key(|(path, _, _)| {
-            let text = std::fs::read_to_string(path).ok()?;
-            let line_starts = std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
-                .collect();
-            Some(Arc::new(Source { text, line_starts }))
-        })
-        .clone()
+    if let Some((.., source)) = read.iter().find(|(known, known_len, known_modified, _)| {
+        known.as_os_str().as_encoded_bytes() == path.as_os_str().as_encoded_bytes()
+            && (*known_len, *known_modified) == (len, modified)
+    }) {
+        return source.clone();
+    }
+    let source = std::fs::read_to_string(&path).ok().map(|text| {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+            .collect();
+        Arc::new(Source { text, line_starts })
+    });
+    // An edited file's older versions go.
+    read.retain(|(known, ..)| known.as_os_str() != path.as_os_str());
+    read.push((path, len, modified, source.clone()));
+    source
 }
 
 /// Whether an attribute with this path registers libtest tests without ml-test seeing it.

@@ -17,8 +17,9 @@ use crate::args::test::TestArgs;
 use crate::item::FnItem;
 use crate::item::{has_attribute, has_test_attribute};
 use crate::names::{FIT_CHECKS, STEP_CHECKS};
+use crate::source::source;
 use crate::spec::{Cases, Generator, SYNC_CASE, Spec};
-use crate::tiers::{TierSelection, test_ident, tier_index, tier_tokens, track_tiers_var};
+use crate::tiers::{TierSelection, test_ident, tier_path, tier_tokens, track_tiers_var};
 
 pub(crate) fn render(mut spec: Spec, selection: &TierSelection) -> TokenStream {
     if let Some(cases) = spec.cases {
@@ -136,27 +137,29 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
             });
         }
     }
-    let test_attr = (!has_test_attribute(&attrs)).then(|| quote!(#[::core::prelude::v1::test]));
+    let test_attr = (!has_test_attribute(&attrs)).then(|| source("#[::core::prelude::v1::test]"));
     let ignore_attr = ignore_reason
         .as_ref()
         .filter(|_| !has_attribute(&attrs, "ignore"))
-        .map(|reason| quote!(#[ignore = #reason]));
+        .map(|reason| source(&format!("#[ignore = {reason:?}]")));
     let expects_panic = has_attribute(&attrs, "should_panic");
-    let mut entry = entry_tokens(
+    // Mocks that are plain data ride in the entry, and the test starts without installing them.
+    let as_data = declared_as_data(&mocks, random.as_ref(), sig.inputs.is_empty());
+    // The entry is a static beside the fn (so it is registered in every build, also where the
+    // test fn is compiled out), and the fn runs with a reference to it.
+    let entry = entry_static(
         &test,
         (&sig.ident, written_at),
         ignore_reason.as_deref(),
         kind,
         expects_panic,
+        if as_data {
+            declared_mocks(&mocks)
+        } else {
+            String::new()
+        },
     );
-    // Mocks that are plain data ride in the entry, and the test starts without installing them.
-    let as_data = declared_as_data(&mocks, random.as_ref(), sig.inputs.is_empty());
-    if as_data {
-        entry.extend(declared_mocks(&mocks));
-    }
-    // The entry is a static beside the fn (so it is registered in every build, also where the
-    // test fn is compiled out), and the fn runs with a reference to it.
-    let entry_ident = format_ident!("__ML_TEST_ENTRY_{}", sig.ident);
+    let entry_ident = entry_ident(&sig.ident);
     let entry_ref = quote!(&#entry_ident);
     let require = require_seam(&mocks, random.as_ref());
     let overrides = if as_data {
@@ -174,9 +177,12 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
         let (inner, rest) = crate::item::split_body(&body);
         // Mock handles become bindings: the test itself takes no parameters.
         let handles = bind_handles(std::mem::take(&mut sig.inputs));
+        let guard = source(&format!(
+            "let __ml_test_run = ::ml_test::__private::start(&{entry_ident});"
+        ));
         quote! {
             #inner
-            let __ml_test_run = ::ml_test::__private::start(#entry_ref);
+            #guard
             #require
             #overrides
             #handles
@@ -205,7 +211,7 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
             #fn_body
         }
         #alias
-        ::ml_test::__private::register!(#entry_ident = #entry);
+        #entry
         #extra
     }
 }
@@ -314,46 +320,73 @@ fn body_as_fn(
     }
 }
 
-/// What the test registers, as the arguments of the runtime's `register!`: its path in its
-/// module, its tier, its line, and one builder call per option set. The runtime's macro writes
-/// the static, so each test's expansion stays a few tokens long (BENCHMARKS.md, "Compile
-/// budget"). The seed is only the attribute's: the runtime derives the others.
-fn entry_tokens(
+/// The test's registry entry: a static beside the fn, with its path in its module, its tier, its
+/// line, and one builder call per option set, then `mocks` (the entry's `.with_mocks(..)`, if
+/// any, as source text). On Linux the static sits in the registry's linker section; elsewhere an attribute
+/// registers it with `inventory`. Written as source text and lexed by rustc in one call, the
+/// entry costs the expansion little (BENCHMARKS.md, "Compile budget"). The seed is only the
+/// attribute's: the runtime derives the others.
+fn entry_static(
     test: &TestArgs,
     (name, written_at): (&syn::Ident, Span),
     ignore_reason: Option<&str>,
     kind: Kind,
     expects_panic: bool,
+    mocks: String,
 ) -> TokenStream {
-    let path = format!("::{name}");
-    let tier = tier_index(test.tier.map_or("unit", |(tier, _)| tier));
-    // `line!()` spanned where the fn name is written reports the line of the fn, not of the
-    // attribute.
-    let line = quote_spanned!(written_at=> ::core::line!());
-    let mut entry = quote!(#path, #tier, #line);
+    use std::fmt::Write;
+    let tier = tier_path(test.tier.map_or("unit", |(tier, _)| tier));
+    let mut entry = format!(
+        "#[cfg_attr(target_os = \"linux\", used, unsafe(link_section = \"ml_test_registry\"))] \
+         #[cfg_attr(not(target_os = \"linux\"), ::ml_test::__private::registered)] \
+         static {}: ::ml_test::__private::TestEntry = ::ml_test::__private::TestEntry::new(\
+         ::core::concat!(::core::module_path!(), \"::{name}\"), \
+         {tier}, ::core::file!(), {})",
+        entry_ident(name),
+        line_of(written_at),
+    );
     if let Some(seed) = test.seed {
-        entry.extend(quote!(, .with_seed(#seed)));
+        let _ = write!(entry, ".with_seed({seed}u64)");
     }
     if let Some((written, duration)) = &test.timeout {
         let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-        entry.extend(quote!(, .with_timeout(#written, #nanos)));
+        let _ = write!(entry, ".with_timeout({written:?}, {nanos}u64)");
     }
     if let Some(seeds) = test.seeds {
-        entry.extend(quote!(, .with_seeds(#seeds)));
+        let _ = write!(entry, ".with_seeds({seeds}u32)");
     }
     if test.exclusive {
-        entry.extend(quote!(, .with_exclusive()));
+        entry.push_str(".with_exclusive()");
     }
     if let Some(reason) = ignore_reason {
-        entry.extend(quote!(, .with_ignore_reason(#reason)));
+        let _ = write!(entry, ".with_ignore_reason({reason:?})");
     }
     if expects_panic {
-        entry.extend(quote!(, .with_expected_panic()));
+        entry.push_str(".with_expected_panic()");
     }
     if kind == Kind::ConvergenceCheck {
-        entry.extend(quote!(, .of_kind(::ml_test::__private::TestKind::ConvergenceCheck)));
+        entry.push_str(".of_kind(::ml_test::__private::TestKind::ConvergenceCheck)");
     }
-    entry
+    entry.push_str(&mocks);
+    entry.push(';');
+    source(&entry)
+}
+
+/// The name of the static that holds the entry of the test fn `name`. Spanned at the call site,
+/// rustc takes it for the attribute's own name and lints it no more than the rest of the
+/// expansion.
+fn entry_ident(name: &syn::Ident) -> syn::Ident {
+    format_ident!("__ML_TEST_ENTRY_{}", name, span = Span::call_site())
+}
+
+/// The line of `span`, as a literal when the compiler can tell it (that costs the build nothing,
+/// where `line!()` is a macro call per test), else `line!()` spanned there.
+fn line_of(span: Span) -> String {
+    if proc_macro::is_available() {
+        format!("{}u32", span.unwrap().line())
+    } else {
+        "::core::line!()".to_owned()
+    }
 }
 
 fn option(value: Option<TokenStream>) -> TokenStream {
@@ -364,15 +397,27 @@ fn option(value: Option<TokenStream>) -> TokenStream {
 }
 
 /// The check that the loader seam is on, at the first attribute that needs it: without the seam
-/// the overrides would go unseen. None without overrides.
+/// the overrides would go unseen. None without overrides. The seam is on or off for the whole
+/// crate, so the check of each attribute is written once per compilation, at its first use (in
+/// this crate's unit tests, at every one): a crate that lacks the feature gets one error per
+/// attribute rather than one per test, and a test costs no macro call for it.
 fn require_seam(mocks: &[MockArgs], random: Option<&RandomArgs>) -> TokenStream {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static MOCK_CHECKED: AtomicBool = AtomicBool::new(false);
+    static RANDOM_CHECKED: AtomicBool = AtomicBool::new(false);
+    let first = |checked: &AtomicBool| {
+        !proc_macro::is_available() || !checked.swap(true, Ordering::Relaxed)
+    };
     if let Some(mock) = mocks.first() {
-        quote_spanned!(mock.span=> ::ml_test::__private::require_seam!("#[mock_model]");)
-    } else if let Some(random) = random {
-        quote_spanned!(random.span=> ::ml_test::__private::require_seam!("#[random_weights]");)
-    } else {
-        TokenStream::new()
+        if first(&MOCK_CHECKED) {
+            return quote_spanned!(mock.span=> ::ml_test::__private::require_seam!("#[mock_model]"););
+        }
+    } else if let Some(random) = random
+        && first(&RANDOM_CHECKED)
+    {
+        return quote_spanned!(random.span=> ::ml_test::__private::require_seam!("#[random_weights]"););
     }
+    TokenStream::new()
 }
 
 /// Whether every override of the test is a mock of any loader returning a numeric literal (with
@@ -394,25 +439,47 @@ fn declared_as_data(mocks: &[MockArgs], random: Option<&RandomArgs>, no_handles:
         })
 }
 
-/// The entry's `.with_mocks(&[..])`, for mocks [`declared_as_data`].
-fn declared_mocks(mocks: &[MockArgs]) -> TokenStream {
-    let declared = mocks.iter().enumerate().filter_map(|(i, mock)| {
+/// The entry's `.with_mocks(&[..])`, for mocks [`declared_as_data`], as source text.
+fn declared_mocks(mocks: &[MockArgs]) -> String {
+    use std::fmt::Write;
+    let mut declared = String::from(".with_mocks(&[");
+    for (i, mock) in mocks.iter().enumerate() {
         let Some(Behaviour::Returns(ReturnValue::Literal(literal))) = &mock.behaviour else {
-            return None;
+            continue;
         };
-        let (position, attribute, text, shape) = (i + 1, &mock.text, &literal.text, &literal.shape);
-        let scalars = scalar_tokens(literal);
-        let latency = mock.latency.as_ref().map(|(written, duration)| {
+        let _ = write!(
+            declared,
+            "::ml_test::__private::MockDecl::returns({}usize, {:?}, {:?}, &[",
+            i + 1,
+            mock.text,
+            literal.text
+        );
+        for size in &literal.shape {
+            let _ = write!(declared, "{size}usize, ");
+        }
+        declared.push_str("], &[");
+        for number in &literal.numbers {
+            let _ = match number {
+                Number::Int(int) => {
+                    write!(declared, "::ml_test::__private::Scalar::Int({int}i128), ")
+                }
+                Number::Float(float) => {
+                    write!(
+                        declared,
+                        "::ml_test::__private::Scalar::Float({float:?}f64), "
+                    )
+                }
+            };
+        }
+        declared.push_str("])");
+        if let Some((written, duration)) = &mock.latency {
             let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-            quote!(.latency(#written, #nanos))
-        });
-        Some(quote! {
-            ::ml_test::__private::MockDecl::returns(
-                #position, #attribute, #text, &[#(#shape),*], &[#(#scalars),*]
-            ) #latency
-        })
-    });
-    quote!(, .with_mocks(&[#(#declared),*]))
+            let _ = write!(declared, ".latency({written:?}, {nanos}u64)");
+        }
+        declared.push_str(", ");
+    }
+    declared.push_str("])");
+    declared
 }
 
 /// The statement that installs the test's overrides as `__ml_test_scope`; none without any.

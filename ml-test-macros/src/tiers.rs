@@ -11,7 +11,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::ext::IdentExt;
 
-use crate::names::{DEFAULT_TIERS, TIERS};
+use crate::names::{DEFAULT_TIERS, TIER_VARIANTS, TIERS};
 use crate::options::did_you_mean;
 
 /// The variable that selects tiers when the test crate compiles.
@@ -21,16 +21,16 @@ pub(crate) fn tier_list() -> String {
     TIERS.join(", ")
 }
 
-/// The runtime's `Tier` of a tier name: `Tier::ALL[i]`, as the name's position in the one list
-/// of tier names both crates read.
-pub(crate) fn tier_tokens(name: &str) -> TokenStream {
-    let index = tier_index(name);
-    quote!(::ml_test::__private::Tier::ALL[#index])
+/// The runtime's `Tier` of a tier name, as the path of its variant (`Tier::Slow`): a constant
+/// the compiler reads without evaluating anything, unlike `Tier::ALL[i]`.
+pub(crate) fn tier_path(name: &str) -> String {
+    let variant = TIER_VARIANTS[TIERS.iter().position(|tier| *tier == name).unwrap_or(0)];
+    format!("::ml_test::__private::Tier::{variant}")
 }
 
-/// The position of the tier `name` in `Tier::ALL`.
-pub(crate) fn tier_index(name: &str) -> usize {
-    TIERS.iter().position(|tier| *tier == name).unwrap_or(0)
+/// The tokens of [`tier_path`].
+pub(crate) fn tier_tokens(name: &str) -> TokenStream {
+    crate::source::source(&tier_path(name))
 }
 
 /// The libtest name of a test of `tier` written as the fn `ident`: `ident__tier`, or `ident`

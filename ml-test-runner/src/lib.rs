@@ -39,7 +39,6 @@ pub use tier::{Tier, UnknownTier};
 /// Used by generated code; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::__register as register;
     pub use crate::mocks::{MockDecl, Scalar};
     pub use crate::outcome::TestReturn;
     #[cfg(not(target_os = "linux"))]

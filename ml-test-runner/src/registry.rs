@@ -1,16 +1,17 @@
 //! The registry of every test that ml-test's attributes generated in this binary.
 //!
-//! Each generated test declares its [`TestEntry`] as a static (through [`__register!`]) beside
-//! the test function rather than inside it, so it exists in every build of the crate: a tool (a
-//! listing by tier, a CI manifest) can read the registry from a plain `cargo run` without running
-//! the test harness. The test fn runs with a reference to its own static.
+//! Each generated test declares its [`TestEntry`] as a static beside the test function rather
+//! than inside it, so it exists in every build of the crate: a tool (a listing by tier, a CI
+//! manifest) can read the registry from a plain `cargo run` without running the test harness.
+//! The test fn runs with a reference to its own static.
 //!
 //! How the statics are collected depends on the platform:
 //! - on Linux, each static sits in the linker section `ml_test_registry`, and the registry is
 //!   that section read as a slice between the `__start_`/`__stop_` symbols the linker defines.
 //!   Registration then costs no code at all: no constructor per test, nothing run before `main`.
 //!   It is the cheapest registration measured (BENCHMARKS.md, "Compile budget").
-//! - elsewhere, each static is submitted through `inventory` (a constructor per test, run
+//! - elsewhere, an attribute on each static (`#[cfg_attr(not(target_os = "linux"), ..)]`, so a
+//!   Linux build never expands it) submits it through `inventory` (a constructor per test, run
 //!   before `main`), which works on every platform Rust's test harness runs on natively.
 
 use std::collections::BTreeMap;
@@ -218,29 +219,6 @@ impl TestEntry {
     }
 }
 
-/// Declares a test's [`TestEntry`] as the static `$name` and registers it: generated code writes
-/// `register!(NAME = "::fn_name", tier index, line!(), .with_seed(7), ..)` beside the test fn,
-/// which runs with `&NAME`. Written here rather than by the attribute, the static costs each test
-/// a few tokens of the attribute's output, which is what a large suite's build pays for most
-/// (BENCHMARKS.md, "Compile budget").
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __register {
-    ($name:ident = $path:literal, $tier:literal, $line:expr $(, .$option:ident($($arg:expr),*))*) => {
-        #[allow(non_upper_case_globals)]
-        #[cfg_attr(target_os = "linux", used, unsafe(link_section = "ml_test_registry"))]
-        static $name: $crate::TestEntry = $crate::TestEntry::new(
-            ::core::concat!(::core::module_path!(), $path),
-            $crate::Tier::ALL[$tier],
-            ::core::file!(),
-            $line,
-        )
-        $(.$option($($arg),*))*;
-        #[cfg(not(target_os = "linux"))]
-        $crate::__private::inventory::submit! { $crate::__private::Registered(&$name) }
-    };
-}
-
 /// The statics of the section `ml_test_registry`, which the linker lays end to end: each is a
 /// `TestEntry` and the section's alignment is theirs, so the section is an array of them.
 #[cfg(target_os = "linux")]
@@ -265,7 +243,7 @@ mod section {
         let start = (&raw const START).cast::<TestEntry>();
         let stop = (&raw const STOP).cast::<TestEntry>();
         // SAFETY: the linker defines both symbols at the ends of the section `ml_test_registry`,
-        // which holds only `TestEntry` statics (written by `__register!`, and `ANCHOR`), each a
+        // which holds only `TestEntry` statics (written by the test attributes, and `ANCHOR`), each a
         // whole number of entries long and aligned as an entry, laid end to end.
         unsafe {
             let len = usize::try_from(stop.offset_from(start))
