@@ -133,6 +133,10 @@ fn parse_head(item: &TokenStream) -> Option<FnItem> {
         TokenTree::Group(body) if body.delimiter() == Delimiter::Brace => body,
         _ => return None,
     };
+    let body = match plain_head(&trees, body) {
+        Ok(function) => return Some(function),
+        Err(body) => body,
+    };
     let head: TokenStream = trees.into_iter().collect();
     let parse = |input: ParseStream| -> syn::Result<(Vec<Attribute>, Visibility, Signature)> {
         Ok((
@@ -148,6 +152,65 @@ fn parse_head(item: &TokenStream) -> Option<FnItem> {
         sig,
         body,
     })
+}
+
+/// The head most tests have, `fn name()` with outer attributes above it, read without syn's
+/// signature parser (each attribute is still syn's): the signature syn would build. `None` for
+/// any other head (a visibility, qualifiers, generics, parameters, a return type), which gives
+/// the body back.
+fn plain_head(trees: &[TokenTree], body: Group) -> Result<FnItem, Group> {
+    match plain_head_parts(trees) {
+        Some((attrs, sig)) => Ok(FnItem {
+            attrs,
+            vis: Visibility::Inherited,
+            sig,
+            body,
+        }),
+        None => Err(body),
+    }
+}
+
+fn plain_head_parts(trees: &[TokenTree]) -> Option<(Vec<Attribute>, Signature)> {
+    let (attributes, signature) = trees.split_last_chunk::<3>()?;
+    let [
+        TokenTree::Ident(fn_token),
+        TokenTree::Ident(ident),
+        TokenTree::Group(parens),
+    ] = signature
+    else {
+        return None;
+    };
+    if fn_token != "fn"
+        || parens.delimiter() != Delimiter::Parenthesis
+        || !parens.stream().is_empty()
+    {
+        return None;
+    }
+    let mut attrs = Vec::new();
+    for attribute in attributes.chunks(2) {
+        let [TokenTree::Punct(pound), TokenTree::Group(group)] = attribute else {
+            return None;
+        };
+        if pound.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
+            return None;
+        }
+        let tokens: TokenStream = attribute.iter().cloned().collect();
+        attrs.extend(syn::parse::Parser::parse2(Attribute::parse_outer, tokens).ok()?);
+    }
+    let sig = Signature {
+        constness: None,
+        asyncness: None,
+        unsafety: None,
+        abi: None,
+        fn_token: syn::Token![fn](fn_token.span()),
+        ident: ident.clone(),
+        generics: syn::Generics::default(),
+        paren_token: syn::token::Paren(parens.delim_span()),
+        inputs: syn::punctuated::Punctuated::new(),
+        variadic: None,
+        output: syn::ReturnType::Default,
+    };
+    Some((attrs, sig))
 }
 
 /// The token that says what kind of item it is (`struct`, `mod`, ...), where errors point.
@@ -215,6 +278,43 @@ mod tests {
         );
         assert_eq!(rest.to_string(), "let x = 1 ; x");
         assert_eq!(function.attrs.len(), 1);
+    }
+
+    #[test]
+    fn a_plain_head_read_without_syns_signature_parser_is_syns() {
+        for item in [
+            "fn t() {}",
+            "#[should_panic] /// Docs.\n #[doc = \"x\"] fn t() { body(); }",
+            "#[tokio::test] #[ignore = \"why\"] fn r#type() {}",
+        ] {
+            let item: TokenStream = item.parse().unwrap();
+            let trees: Vec<TokenTree> = item.clone().into_iter().collect();
+            let (attrs, sig) = plain_head_parts(&trees[..trees.len() - 1])
+                .unwrap_or_else(|| panic!("`{item}` is plain"));
+            let parsed: FnItem = syn::parse2(item.clone()).unwrap();
+            let (parsed_attrs, parsed_sig) = (&parsed.attrs, &parsed.sig);
+            assert!(matches!(parsed.vis, Visibility::Inherited), "{item}");
+            assert_eq!(
+                quote::quote!(#(#attrs)* #sig).to_string(),
+                quote::quote!(#(#parsed_attrs)* #parsed_sig).to_string(),
+                "{item}"
+            );
+        }
+        for item in [
+            "pub fn t() {}",
+            "async fn t() {}",
+            "fn t() -> u8 { 1 }",
+            "fn t(x: u8) {}",
+            "fn t<T>() {}",
+            "unsafe fn t() {}",
+            "extern \"C\" fn t() {}",
+        ] {
+            let trees: Vec<TokenTree> = item.parse::<TokenStream>().unwrap().into_iter().collect();
+            assert!(
+                plain_head_parts(&trees[..trees.len() - 1]).is_none(),
+                "`{item}` is syn's to read"
+            );
+        }
     }
 
     #[test]

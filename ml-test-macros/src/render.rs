@@ -180,14 +180,8 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
         let guard = source(&format!(
             "let __ml_test_run = ::ml_test::__private::start(&{entry_ident});"
         ));
-        quote! {
-            #inner
-            #guard
-            #require
-            #overrides
-            #handles
-            #rest
-        }
+        // Owned streams joined in one go: interpolating each into `quote!` would copy it.
+        TokenStream::from_iter([inner, guard, require, overrides, handles, rest])
     } else {
         let run = body_as_fn(&test, &mut sig, &body, &overrides, &entry_ref);
         quote!(#require #run)
@@ -203,17 +197,22 @@ fn render_test(spec: Spec, selection: &TierSelection, kind: Kind) -> TokenStream
             };
         }
     });
-    quote! {
-        #(#attrs)*
-        #test_attr
-        #ignore_attr
-        #vis #sig {
-            #fn_body
-        }
-        #alias
-        #entry
-        #extra
-    }
+    let mut test = attrs
+        .iter()
+        .map(ToTokens::to_token_stream)
+        .collect::<TokenStream>();
+    test.extend(test_attr);
+    test.extend(ignore_attr);
+    vis.to_tokens(&mut test);
+    sig.to_tokens(&mut test);
+    test.extend([proc_macro2::TokenTree::Group(proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        fn_body,
+    ))]);
+    test.extend(alias);
+    test.extend([entry]);
+    test.extend(extra);
+    test
 }
 
 /// A case test-case generated from a sync fn handed over as an `async fn` (see `render_cases`):
