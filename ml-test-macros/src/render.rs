@@ -321,10 +321,10 @@ fn body_as_fn(
 
 /// The test's registry entry: a static beside the fn, with its path in its module, its tier, its
 /// line, and one builder call per option set, then `mocks` (the entry's `.with_mocks(..)`, if
-/// any, as source text). On Linux the static sits in the registry's linker section; elsewhere an attribute
-/// registers it with `inventory`. Written as source text and lexed by rustc in one call, the
-/// entry costs the expansion little (BENCHMARKS.md, "Compile budget"). The seed is only the
-/// attribute's: the runtime derives the others.
+/// any, as source text). On Linux the static sits in the registry's linker section; elsewhere
+/// an attribute registers it with `inventory`. Written as source text and lexed by rustc in one
+/// call, the entry costs the expansion little (BENCHMARKS.md, "Compile budget"). The seed is
+/// only the attribute's: the runtime derives the others.
 fn entry_static(
     test: &TestArgs,
     (name, written_at): (&syn::Ident, Span),
@@ -335,15 +335,23 @@ fn entry_static(
 ) -> TokenStream {
     use std::fmt::Write;
     let tier = tier_path(test.tier.map_or("unit", |(tier, _)| tier));
-    let mut entry = format!(
+    let mut tokens = source(&format!(
         "#[cfg_attr(target_os = \"linux\", used, unsafe(link_section = \"ml_test_registry\"))] \
          #[cfg_attr(not(target_os = \"linux\"), ::ml_test::__private::registered)] \
-         static {}: ::ml_test::__private::TestEntry = ::ml_test::__private::TestEntry::new(\
-         ::core::concat!(::core::module_path!(), \"::{name}\"), \
-         {tier}, ::core::file!(), {})",
+         static {}: ::ml_test::__private::TestEntry = ::ml_test::__private::TestEntry::new",
         entry_ident(name),
-        line_of(written_at),
-    );
+    ));
+    // `line!()` spanned where the fn name is written reports the line of the fn, not of the
+    // attribute (and, for a fn a macro writes, the line of the macro's call, as `file!()` does).
+    let mut arguments = source(&format!(
+        "::core::concat!(::core::module_path!(), \"::{name}\"), {tier}, ::core::file!(),"
+    ));
+    arguments.extend(quote_spanned!(written_at=> ::core::line!()));
+    tokens.extend([proc_macro2::TokenTree::Group(proc_macro2::Group::new(
+        proc_macro2::Delimiter::Parenthesis,
+        arguments,
+    ))]);
+    let mut entry = String::new();
     if let Some(seed) = test.seed {
         let _ = write!(entry, ".with_seed({seed}u64)");
     }
@@ -367,8 +375,14 @@ fn entry_static(
         entry.push_str(".of_kind(::ml_test::__private::TestKind::ConvergenceCheck)");
     }
     entry.push_str(&mocks);
-    entry.push(';');
-    source(&entry)
+    if !entry.is_empty() {
+        tokens.extend(source(&entry));
+    }
+    tokens.extend([proc_macro2::TokenTree::Punct(proc_macro2::Punct::new(
+        ';',
+        proc_macro2::Spacing::Alone,
+    ))]);
+    tokens
 }
 
 /// The name of the static that holds the entry of the test fn `name`. Spanned at the call site,
@@ -376,16 +390,6 @@ fn entry_static(
 /// expansion.
 fn entry_ident(name: &syn::Ident) -> syn::Ident {
     format_ident!("__ML_TEST_ENTRY_{}", name, span = Span::call_site())
-}
-
-/// The line of `span`, as a literal when the compiler can tell it (that costs the build nothing,
-/// where `line!()` is a macro call per test), else `line!()` spanned there.
-fn line_of(span: Span) -> String {
-    if proc_macro::is_available() {
-        format!("{}u32", span.unwrap().line())
-    } else {
-        "::core::line!()".to_owned()
-    }
 }
 
 fn option(value: Option<TokenStream>) -> TokenStream {
