@@ -53,13 +53,7 @@ impl ToTokens for FnItem {
 
 /// A body's inner attributes (`#![allow(..)]`, `//!` docs) and the statements after them.
 pub(crate) fn split_body(body: &Group) -> (TokenStream, TokenStream) {
-    let stream = body.stream();
-    // Most bodies start with no inner attribute: they are kept whole, without walking them.
-    if !matches!(stream.clone().into_iter().next(), Some(TokenTree::Punct(hash)) if hash.as_char() == '#')
-    {
-        return (TokenStream::new(), stream);
-    }
-    let mut tokens = stream.into_iter().peekable();
+    let mut tokens = body.stream().into_iter().peekable();
     let mut inner = TokenStream::new();
     loop {
         let mut lookahead = tokens.clone();
